@@ -1,0 +1,6 @@
+# meshctl: the operator's command line.  One file per command family,
+# dispatched from the table in ctl/meshctl.c.
+bin_PROGRAMS += ctl/meshctl
+ctl_meshctl_SOURCES = ctl/meshctl.c ctl/meshctl.h
+ctl_meshctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+ctl_meshctl_LDADD = $(MESHCORE_LIBS)

@@ -1,0 +1,1 @@
+lib_libmeshcore_a_SOURCES += lib/hujson.c lib/hujson.h

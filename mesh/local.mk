@@ -1,0 +1,1 @@
+# mesh: see Makefile.am

@@ -1,0 +1,1 @@
+# nsswitch: see Makefile.am

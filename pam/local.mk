@@ -1,0 +1,1 @@
+# pam: see Makefile.am

@@ -1,0 +1,1 @@
+# sshd: see Makefile.am

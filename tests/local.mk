@@ -1,0 +1,11 @@
+# Unit tests (C, TAP) link libmeshcore directly; integration tests are shell
+# scripts that drive real clients and servers in network namespaces.
+EXTRA_DIST += tests/unit/tap.h
+UNIT_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/unit $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+UNIT_LDADD = $(MESHCORE_LIBS)
+
+check_PROGRAMS += tests/unit/test_hujson
+tests_unit_test_hujson_SOURCES = tests/unit/test_hujson.c
+tests_unit_test_hujson_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hujson_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_hujson
