@@ -15,3 +15,15 @@ tests_unit_test_netmap_SOURCES = tests/unit/test_netmap.c
 tests_unit_test_netmap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netmap_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_netmap
+
+check_PROGRAMS += tests/unit/test_netmap_load
+tests_unit_test_netmap_load_SOURCES = tests/unit/test_netmap_load.c
+tests_unit_test_netmap_load_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netmap_load_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_netmap_load
+
+check_PROGRAMS += tests/unit/test_keys
+tests_unit_test_keys_SOURCES = tests/unit/test_keys.c
+tests_unit_test_keys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_keys_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_keys
