@@ -182,6 +182,7 @@ trust_keys_load(const char *path, struct trust_keys **out, struct mesh_error *er
 	int r;
 
 	*out = NULL;
+	trust_error_source(err, ""); /* file errors name their path themselves */
 	if ((r = mesh_file_read(path, TRUST_KEYFILE_MAX, MESH_FILE_TRUSTED, &buf, &len, err)) != 0)
 		return r;
 	trust_error_source(err, path);
@@ -288,6 +289,7 @@ trust_signing_key_load(const char *path, struct trust_signing_key *key, struct m
 	size_t len = 0;
 	int r;
 
+	trust_error_source(err, "");
 	if ((r = mesh_file_read(path, TRUST_SECRET_FILE_MAX, MESH_FILE_SECRET, &buf, &len, err)) !=
 	    0)
 		return r;
