@@ -248,7 +248,7 @@ pol_fields(struct pol_ctx *c, json_t *obj, struct pol_field *f, size_t nf, bool 
 				break;
 		if (i == nf) {
 			pol_push_key(c, key);
-			return pol_fail(c, MESH_ERR_PARSE, "unknown key \"%s\"", key);
+			return pol_fail(c, MESH_ERR_PARSE, "unknown key");
 		}
 		if (f[i].val != NULL) {
 			pol_push_key(c, key);

@@ -2,3 +2,9 @@
 lib_libmeshcore_a_SOURCES += \
 	lib/policy.c lib/policy.h lib/policy_int.h \
 	lib/policy_strtab.c lib/policy_decide.c lib/policy_sshtest.c
+
+check_PROGRAMS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_policy
