@@ -996,8 +996,9 @@ pol_parse_ssh(struct pol_ctx *c, json_t *arr)
 /* --- sshTests --------------------------------------------------------- */
 
 static int
-pol_test_list(struct pol_ctx *c, struct pol_field *f, char ***out, size_t *n)
+pol_test_list(struct pol_ctx *c, struct pol_field *f, struct pol_sshtest *t, int k)
 {
+	struct pol_pos *pos;
 	json_t *v;
 	size_t i;
 	int r;
@@ -1007,11 +1008,16 @@ pol_test_list(struct pol_ctx *c, struct pol_field *f, char ***out, size_t *n)
 	pol_push_key(c, f->key);
 	if ((r = pol_string_array(c, f->val)) != 0)
 		return r;
+	if ((t->pos[k] = calloc(json_array_size(f->val) + 1, sizeof(*pos))) == NULL)
+		return MESH_ERR_NOMEM;
 	json_array_foreach (f->val, i, v) {
 		pol_push_index(c, i);
 		if (json_string_length(v) == 0)
 			return pol_fail(c, MESH_ERR_INVALID, "user \"\" is not valid");
-		if ((r = pol_strv_push(out, n, json_string_value(v))) != 0)
+		pos = &t->pos[k][t->nusers[k]];
+		loc_line_col(
+		    c->text, loc_find(c->text, c->len, c->path, c->depth), &pos->line, &pos->col);
+		if ((r = pol_strv_push(&t->users[k], &t->nusers[k], json_string_value(v))) != 0)
 			return r;
 		pol_pop(c);
 	}
@@ -1097,19 +1103,22 @@ pol_parse_test(struct pol_ctx *c, json_t *obj, struct pol_sshtest *t)
 		return r;
 	if (json_array_size(f[1].val) == 0)
 		return pol_fail(c, MESH_ERR_INVALID, "dst must not be empty");
+	if ((t->dst_pos = calloc(json_array_size(f[1].val), sizeof(*t->dst_pos))) == NULL)
+		return MESH_ERR_NOMEM;
 	json_array_foreach (f[1].val, i, v) {
 		pol_push_index(c, i);
+		loc_line_col(c->text, loc_find(c->text, c->len, c->path, c->depth),
+		    &t->dst_pos[i].line, &t->dst_pos[i].col);
 		if ((r = pol_test_dst(c, t, json_string_value(v))) != 0 ||
 		    (r = pol_strv_push(&t->dst, &t->ndst, json_string_value(v))) != 0)
 			return r;
 		pol_pop(c);
 	}
 	pol_pop(c);
-	if ((r = pol_test_list(c, &f[2], &t->accept, &t->naccept)) != 0 ||
-	    (r = pol_test_list(c, &f[3], &t->check, &t->ncheck)) != 0 ||
-	    (r = pol_test_list(c, &f[4], &t->deny, &t->ndeny)) != 0)
-		return r;
-	if (t->naccept + t->ncheck + t->ndeny == 0)
+	for (i = 0; i < 3; i++)
+		if ((r = pol_test_list(c, &f[2 + i], t, (int)i)) != 0)
+			return r;
+	if (t->nusers[0] + t->nusers[1] + t->nusers[2] == 0)
 		return pol_fail(c, MESH_ERR_INVALID, "no accept, check or deny assertions");
 	return 0;
 }
@@ -1292,7 +1301,7 @@ pol_rule_free(struct pol_rule *r)
 void
 policy_free(struct policy *p)
 {
-	size_t i;
+	size_t i, k;
 
 	if (p == NULL)
 		return;
@@ -1303,9 +1312,11 @@ policy_free(struct policy *p)
 	for (i = 0; i < p->ntests; i++) {
 		free(p->tests[i].src);
 		pol_strv_free(p->tests[i].dst);
-		pol_strv_free(p->tests[i].accept);
-		pol_strv_free(p->tests[i].check);
-		pol_strv_free(p->tests[i].deny);
+		free(p->tests[i].dst_pos);
+		for (k = 0; k < 3; k++) {
+			pol_strv_free(p->tests[i].users[k]);
+			free(p->tests[i].pos[k]);
+		}
 	}
 	free(p->tests);
 	for (i = 0; i < p->nhosts; i++) {

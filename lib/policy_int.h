@@ -56,13 +56,20 @@ struct pol_host {
 	char *addr; /* as written: "100.64.0.1" or "100.64.0.0/24" */
 };
 
+struct pol_pos {
+	unsigned line, col;
+};
+
 struct pol_sshtest {
 	unsigned line, col;
 	char *src;
 	char **dst;
+	struct pol_pos *dst_pos;
 	size_t ndst;
-	char **accept, **check, **deny;
-	size_t naccept, ncheck, ndeny;
+	/* accept, check, deny: users and where each is written */
+	char **users[3];
+	struct pol_pos *pos[3];
+	size_t nusers[3];
 };
 
 struct policy {

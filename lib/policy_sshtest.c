@@ -179,11 +179,13 @@ struct pol_run {
 	unsigned passed, failed;
 };
 
-static void pol_report(struct pol_run *run, const struct pol_sshtest *t, size_t ti, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
+static void pol_report(struct pol_run *run, const struct pol_sshtest *t, const struct pol_pos *at,
+    size_t ti, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* One failure line, at the assertion's user when known, else at the test. */
 static void
-pol_report(struct pol_run *run, const struct pol_sshtest *t, size_t ti, const char *fmt, ...)
+pol_report(struct pol_run *run, const struct pol_sshtest *t, const struct pol_pos *at, size_t ti,
+    const char *fmt, ...)
 {
 	char line[LINE_MAX_BYTES];
 	va_list ap;
@@ -192,7 +194,8 @@ pol_report(struct pol_run *run, const struct pol_sshtest *t, size_t ti, const ch
 	run->failed++;
 	if (run->report == NULL)
 		return;
-	n = snprintf(line, sizeof(line), "%u:%u: sshTests[%zu]: ", t->line, t->col, ti);
+	n = snprintf(line, sizeof(line), "%u:%u: sshTests[%zu]: ", at ? at->line : t->line,
+	    at ? at->col : t->col, ti);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);
@@ -224,8 +227,9 @@ pol_expect_met(enum pol_expect e, const struct policy_decision *d)
 /* One user against one dst name: every src node to every dst node must agree. */
 static int
 pol_assert(struct pol_run *run, const struct pol_sshtest *t, size_t ti, const struct pol_nodes *src,
-    const struct pol_nodes *dst, const char *dst_name, const char *user, enum pol_expect e)
+    const struct pol_nodes *dst, const char *dst_name, enum pol_expect e, size_t u)
 {
+	const char *user = t->users[e][u];
 	struct policy_decision d;
 	size_t i, j;
 	int r;
@@ -237,8 +241,9 @@ pol_assert(struct pol_run *run, const struct pol_sshtest *t, size_t ti, const st
 				return r;
 			if (pol_expect_met(e, &d))
 				continue;
-			pol_report(run, t, ti, "%s -> %s as \"%s\": expected %s, got %s: %s",
-			    t->src, dst_name, user, pol_expect_name[e], pol_got(&d), d.reason);
+			pol_report(run, t, &t->pos[e][u], ti,
+			    "%s -> %s as \"%s\": expected %s, got %s: %s", t->src, dst_name, user,
+			    pol_expect_name[e], pol_got(&d), d.reason);
 			return 0;
 		}
 	run->passed++;
@@ -251,15 +256,13 @@ pol_run_test(struct pol_run *run, const struct pol_sshtest *t, size_t ti)
 	struct pol_nodes src = {0}, dst = {0};
 	struct mesh_error err = {0};
 	const char *src_login = pol_classify(t->src) == SEL_LOGIN ? t->src : NULL;
-	char *const *users[] = {t->accept, t->check, t->deny};
-	const size_t nusers[] = {t->naccept, t->ncheck, t->ndeny};
 	size_t k, u, di;
 	int r = 0;
 
 	if ((r = pol_resolve(run->p, run->nm, t->src, NULL, &src, &err)) != 0) {
 		if (r == MESH_ERR_NOMEM)
 			goto out;
-		pol_report(run, t, ti, "src %s: %s", t->src, err.text);
+		pol_report(run, t, NULL, ti, "src %s: %s", t->src, err.text);
 		r = 0;
 		goto out;
 	}
@@ -273,14 +276,14 @@ pol_run_test(struct pol_run *run, const struct pol_sshtest *t, size_t ti)
 		if ((r = pol_resolve(run->p, run->nm, t->dst[di], src_login, &dst, &err)) != 0) {
 			if (r == MESH_ERR_NOMEM)
 				goto out;
-			pol_report(run, t, ti, "dst %s: %s", t->dst[di], err.text);
+			pol_report(run, t, &t->dst_pos[di], ti, "dst %s: %s", t->dst[di], err.text);
 			r = 0;
 			continue;
 		}
-		for (k = 0; k < 3; k++)
-			for (u = 0; u < nusers[k]; u++)
-				if ((r = pol_assert(run, t, ti, &src, &dst, t->dst[di], users[k][u],
-					 (enum pol_expect)k)) != 0)
+		for (k = EXPECT_ACCEPT; k <= EXPECT_DENY; k++)
+			for (u = 0; u < t->nusers[k]; u++)
+				if ((r = pol_assert(run, t, ti, &src, &dst, t->dst[di],
+					 (enum pol_expect)k, u)) != 0)
 					goto out;
 	}
 out:

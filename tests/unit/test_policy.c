@@ -263,7 +263,8 @@ test_flipped_assertion(void)
 	is_int(passed, 8, "... the other eight pass");
 	is_int(report_count, 1, "... one line");
 	is_str(report_last,
-	    "30:5: sshTests[0]: carol@example.com -> tag:prod as \"postgres\": expected check, got "
+	    "31:15: sshTests[0]: carol@example.com -> tag:prod as \"postgres\": expected check, "
+	    "got "
 	    "deny: ssh[1] (line 18) lets carol@example.com reach tag:prod, but not as \"postgres\"",
 	    "... the line says where, what was expected, what happened and why");
 	policy_free(p);
