@@ -75,17 +75,22 @@ cmd_load_policy(const char *path, struct policy **p)
 	struct mesh_error err = {0};
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char msg[512];
 	int r;
 
-	if ((r = mesh_file_read(path, POLICY_FILE_MAX, 0, &buf, &len, &err)) == 0) {
-		/* a long path is cut in the message, not in the error */
-		(void)snprintf(err.source, sizeof(err.source), "%s", path);
-		r = policy_parse((const char *)buf, len, p, &err);
+	if ((r = mesh_file_read(path, POLICY_FILE_MAX, 0, &buf, &len, &err)) != 0) {
+		meshctl_err("%s", err.text); /* names the path already */
+		return MESHCTL_EXIT_FAIL;
 	}
+	r = policy_parse((const char *)buf, len, p, &err);
 	free(buf);
 	if (r != 0) {
-		meshctl_err("%s", mesh_error_format(&err, msg, sizeof(msg)));
+		/* not through err.source, which would cut a long path */
+		if (err.line && err.col)
+			meshctl_err("%s:%u:%u: %s", path, err.line, err.col, err.text);
+		else if (err.line)
+			meshctl_err("%s:%u: %s", path, err.line, err.text);
+		else
+			meshctl_err("%s: %s", path, err.text[0] ? err.text : mesh_strerror(r));
 		return MESHCTL_EXIT_FAIL;
 	}
 	return MESHCTL_EXIT_OK;
