@@ -35,3 +35,18 @@ tests_unit_test_wg_allowedips_LDADD = $(WG_LIBS) $(UNIT_LDADD)
 tests_unit_test_wg_cookie_SOURCES = tests/unit/test_wg_cookie.c
 tests_unit_test_wg_cookie_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_cookie_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+
+# The protocol's send/receive halves and device state are pure of I/O too
+# (output goes through struct wg_device_io), so the fuzz target links them.
+mesh_libwg_a_SOURCES += \
+	mesh/timers.c mesh/timers.h \
+	mesh/peer.c mesh/peer.h \
+	mesh/device.c mesh/device.h \
+	mesh/send.c mesh/receive.c
+
+sbin_PROGRAMS += mesh/meshd
+mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.c \
+	mesh/uapi.c mesh/meshd_config.c mesh/meshd_config.h \
+	mesh/netmap_sync.c mesh/netmap_sync.h
+mesh_meshd_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS) $(CURL_CFLAGS)
+mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
