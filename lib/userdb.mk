@@ -1,1 +1,21 @@
-# lib: see Makefile.am
+# The userdb and mesh hosts readers (libc only).  Built twice: libuserdb.a
+# with the sanitizers for unit tests and programs, and libuserdb_pic.la
+# without them for the NSS and PAM modules, which are dlopen'ed by
+# uninstrumented programs (getent, sshd, su).  Provisioning and the PAM
+# hand-off writer need libsodium and live in libmeshcore.
+USERDB_SOURCES = lib/userdb.c lib/userdb.h lib/hostsdb.c lib/hostsdb.h \
+	lib/meshauth.c lib/meshauth.h lib/homedir.c lib/homedir.h
+noinst_LIBRARIES += lib/libuserdb.a
+lib_libuserdb_a_SOURCES = $(USERDB_SOURCES)
+noinst_LTLIBRARIES += lib/libuserdb_pic.la
+lib_libuserdb_pic_la_SOURCES = $(USERDB_SOURCES) lib/error.c lib/error.h
+lib_libuserdb_pic_la_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS)
+lib_libuserdb_pic_la_LDFLAGS =
+lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h
+USERDB_LIBS = lib/libuserdb.a
+
+check_PROGRAMS += tests/unit/test_userdb
+tests_unit_test_userdb_SOURCES = tests/unit/test_userdb.c
+tests_unit_test_userdb_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_userdb_LDADD = $(USERDB_LIBS) $(UNIT_LDADD)
+TESTS += tests/unit/test_userdb
