@@ -394,10 +394,9 @@ state_render(const struct state *s, char **out, size_t *outlen)
 {
 	char *buf = NULL, num[32];
 	size_t len = 0, cap = 0, i;
-	int r = put(&buf, &len, &cap,
-	    "# meshssh userdb state: written by meshsshd; see "
-	    "meshssh-userdb(5)\n",
-	    65);
+	static const char header[] =
+	    "# meshssh userdb state: written by meshsshd; see meshssh-userdb(5)\n";
+	int r = put(&buf, &len, &cap, header, sizeof(header) - 1);
 
 	for (i = 0; i < s->ng && r == 0; i++) {
 		snprintf(num, sizeof(num), "%u", s->g[i].gid);

@@ -13,9 +13,23 @@ lib_libuserdb_pic_la_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS)
 lib_libuserdb_pic_la_LDFLAGS =
 lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h
 USERDB_LIBS = lib/libuserdb.a
+# programs that provision (meshsshd, meshctl) read the userdb too
+MESHCORE_LIBS += $(USERDB_LIBS)
 
 check_PROGRAMS += tests/unit/test_userdb
 tests_unit_test_userdb_SOURCES = tests/unit/test_userdb.c
 tests_unit_test_userdb_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_userdb_LDADD = $(USERDB_LIBS) $(UNIT_LDADD)
+tests_unit_test_userdb_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_userdb
+
+check_PROGRAMS += tests/unit/test_userdb_auth
+tests_unit_test_userdb_auth_SOURCES = tests/unit/test_userdb_auth.c
+tests_unit_test_userdb_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_userdb_auth_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_userdb_auth
+
+check_PROGRAMS += tests/unit/test_provision
+tests_unit_test_provision_SOURCES = tests/unit/test_provision.c
+tests_unit_test_provision_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_provision_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_provision
