@@ -466,7 +466,7 @@ static int
 render_userdb(const struct provision_conf *c, const struct state *s, char **pw, size_t *pwlen,
     char **gr, size_t *grlen)
 {
-	char *pb = NULL, *gb = NULL, line[USERDB_LINE_MAX];
+	char *pb = NULL, *gb = NULL, line[USERDB_PWLINE_MAX];
 	size_t pl = 0, pc = 0, gl = 0, gc = 0, i, j;
 	int r = MESH_OK, n;
 

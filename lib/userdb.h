@@ -32,8 +32,9 @@
 /* Test builds only: a directory that replaces USERDB_DIR_DEFAULT (secure_getenv). */
 #define USERDB_DIR_ENV	    "MESH_USERDB_DIR"
 #define USERDB_INDEX_SUFFIX ".idx"
-#define USERDB_NAME_MAX	    32 /* longest login name we publish (useradd's limit) */
-#define USERDB_LINE_MAX	    4096
+#define USERDB_NAME_MAX	    32		  /* longest login name we publish (useradd's limit) */
+#define USERDB_LINE_MAX	    (1024 * 1024) /* a group line of ~100k members */
+#define USERDB_PWLINE_MAX   4096	  /* one passwd line */
 
 enum userdb_kind {
 	USERDB_PASSWD = 0,

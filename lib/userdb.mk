@@ -33,3 +33,10 @@ tests_unit_test_provision_SOURCES = tests/unit/test_provision.c
 tests_unit_test_provision_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_provision_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_provision
+
+# Integration tests: the modules through the real glibc and libpam.
+check_PROGRAMS += tests/integration/nss_provision_helper
+tests_integration_nss_provision_helper_SOURCES = tests/integration/nss_provision_helper.c
+tests_integration_nss_provision_helper_CFLAGS = $(UNIT_CFLAGS)
+tests_integration_nss_provision_helper_LDADD = $(UNIT_LDADD)
+INTEGRATION_TESTS += tests/integration/nss_getent.sh

@@ -121,7 +121,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *user = NULL, *service = NULL, *rhost = NULL, *ticket;
 	struct passwd pw;
-	char buf[USERDB_LINE_MAX];
+	char buf[USERDB_PWLINE_MAX];
 	struct args a;
 	int r;
 
@@ -174,7 +174,7 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *user = NULL;
 	struct passwd pw;
-	char buf[USERDB_LINE_MAX];
+	char buf[USERDB_PWLINE_MAX];
 	struct args a;
 	int r;
 
