@@ -40,3 +40,8 @@ tests_integration_nss_provision_helper_SOURCES = tests/integration/nss_provision
 tests_integration_nss_provision_helper_CFLAGS = $(UNIT_CFLAGS)
 tests_integration_nss_provision_helper_LDADD = $(UNIT_LDADD)
 INTEGRATION_TESTS += tests/integration/nss_getent.sh
+
+check_PROGRAMS += tests/integration/pam_helper
+tests_integration_pam_helper_SOURCES = tests/integration/pam_helper.c
+tests_integration_pam_helper_LDADD = $(PAM_LIBS)
+INTEGRATION_TESTS += tests/integration/pam_mesh.sh
