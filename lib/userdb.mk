@@ -45,3 +45,23 @@ check_PROGRAMS += tests/integration/pam_helper
 tests_integration_pam_helper_SOURCES = tests/integration/pam_helper.c
 tests_integration_pam_helper_LDADD = $(PAM_LIBS)
 INTEGRATION_TESTS += tests/integration/pam_mesh.sh
+TESTS += tests/integration/nss_exports.sh
+EXTRA_DIST += tests/integration/nss_exports.sh
+
+# Fuzzing the userdb reader: a libFuzzer binary with --enable-fuzzing (clang),
+# and in every make check a replay of the corpus through the same entry point.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_userdb
+tests_fuzz_fuzz_userdb_SOURCES = tests/fuzz/fuzz_userdb.c
+tests_fuzz_fuzz_userdb_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_userdb_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_userdb_LDADD = $(USERDB_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_userdb_replay
+tests_fuzz_fuzz_userdb_replay_SOURCES = tests/fuzz/fuzz_userdb.c tests/fuzz/replay.c
+tests_fuzz_fuzz_userdb_replay_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/userdb"'
+tests_fuzz_fuzz_userdb_replay_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_userdb_replay_LDADD = $(MESHCORE_LIBS)
+TESTS += tests/fuzz/fuzz_userdb_replay
+EXTRA_DIST += tests/fuzz/corpus/userdb
