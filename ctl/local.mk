@@ -4,3 +4,6 @@ bin_PROGRAMS += ctl/meshctl
 ctl_meshctl_SOURCES = ctl/meshctl.c ctl/meshctl.h
 ctl_meshctl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 ctl_meshctl_LDADD = $(MESHCORE_LIBS)
+# recordings: read back what the shipper delivered (recorder/source.h)
+ctl_meshctl_SOURCES += ctl/cmd_recordings.c
+ctl_meshctl_LDADD += $(RECORDER_LIBS)

@@ -11,9 +11,11 @@
 #include "meshctl.h"
 
 extern const struct meshctl_cmd meshctl_cmds_base[];
+extern const struct meshctl_cmd meshctl_cmds_recordings[];
 
 static const struct meshctl_cmd *const meshctl_families[] = {
     meshctl_cmds_base,
+    meshctl_cmds_recordings,
     NULL,
 };
 

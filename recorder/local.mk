@@ -1,1 +1,32 @@
-# recorder: see Makefile.am
+# librecorder: asciicast recording, audit events, the durable spool, the
+# shipper and its sinks (file, Loki, Splunk HEC, syslog over TCP/TLS).
+# Internal and static; meshsshd's per-connection process links it, and
+# meshssh-shipper delivers the spool.  See recorder/README.md.
+noinst_LIBRARIES += recorder/librecorder.a
+recorder_librecorder_a_SOURCES = \
+	recorder/asciicast.c recorder/asciicast.h \
+	recorder/audit.c recorder/audit.h \
+	recorder/spool.c recorder/spool.h \
+	recorder/recorder.c recorder/recorder.h \
+	recorder/sinkspec.c recorder/sinkspec.h \
+	recorder/sink.c recorder/sink.h \
+	recorder/sink_file.c recorder/sink_loki.c recorder/sink_hec.c recorder/sink_syslog.c \
+	recorder/http.c \
+	recorder/ship.c recorder/ship.h \
+	recorder/source.c recorder/source.h
+recorder_librecorder_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(CURL_CFLAGS)
+RECORDER_LIBS = recorder/librecorder.a $(CURL_LIBS) $(MESHCORE_LIBS)
+EXTRA_DIST += recorder/README.md
+
+sbin_PROGRAMS += recorder/meshssh-shipper
+recorder_meshssh_shipper_SOURCES = recorder/shipper.c
+recorder_meshssh_shipper_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+recorder_meshssh_shipper_LDADD = $(RECORDER_LIBS)
+
+# The session simulator that tests and benchmarks drive (stands in for meshsshd).
+check_PROGRAMS += recorder/rec-sim
+recorder_rec_sim_SOURCES = recorder/rec_sim.c
+recorder_rec_sim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+recorder_rec_sim_LDADD = $(RECORDER_LIBS) $(UTIL_LIBS)
+
+dist_man_MANS += man/meshssh-audit.5
