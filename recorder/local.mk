@@ -30,3 +30,18 @@ recorder_rec_sim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 recorder_rec_sim_LDADD = $(RECORDER_LIBS) $(UTIL_LIBS)
 
 dist_man_MANS += man/meshssh-audit.5
+
+# Unit tests
+REC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir) $(CURL_CFLAGS)
+REC_UNIT_LDADD = $(RECORDER_LIBS)
+check_PROGRAMS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_audit
+tests_unit_test_rec_spool_SOURCES = tests/unit/test_rec_spool.c
+tests_unit_test_rec_spool_CFLAGS = $(REC_UNIT_CFLAGS)
+tests_unit_test_rec_spool_LDADD = $(REC_UNIT_LDADD)
+tests_unit_test_rec_cast_SOURCES = tests/unit/test_rec_cast.c
+tests_unit_test_rec_cast_CFLAGS = $(REC_UNIT_CFLAGS)
+tests_unit_test_rec_cast_LDADD = $(REC_UNIT_LDADD)
+tests_unit_test_rec_audit_SOURCES = tests/unit/test_rec_audit.c
+tests_unit_test_rec_audit_CFLAGS = $(REC_UNIT_CFLAGS)
+tests_unit_test_rec_audit_LDADD = $(REC_UNIT_LDADD)
+TESTS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_audit
