@@ -216,8 +216,6 @@ main(int argc, char **argv)
 	h.pty = pty;
 	h.env = env;
 	signal(SIGPIPE, SIG_IGN);
-	if ((buf = malloc(SIM_BUF_BYTES)) == NULL)
-		return 1;
 
 	if (sm.record) {
 		if (audit_open(rc.spool_dir, rc.spool_max_bytes, rc.host, &sm.audit, &err) != 0 &&
@@ -246,6 +244,8 @@ main(int argc, char **argv)
 		sim_event(&sm, AUDIT_SESSION_START, rec_session_id(sm.rec), 0, h.local_user);
 	}
 
+	if ((buf = malloc(SIM_BUF_BYTES)) == NULL)
+		return 1;
 	if (pty) {
 		struct winsize ws = {
 		    .ws_col = (unsigned short)h.width, .ws_row = (unsigned short)h.height};
