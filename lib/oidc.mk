@@ -1,0 +1,25 @@
+# libmeshoidc: the SSO check (OIDC device flow client, ID token verification,
+# check cache).  Separate from libmeshcore so only meshsshd (and its tests)
+# pull in libcurl and cjose.
+noinst_LIBRARIES += lib/libmeshoidc.a
+lib_libmeshoidc_a_SOURCES = \
+	lib/oidc.h lib/oidc_conf.c lib/oidc_proto.c lib/oidc_jwt.c lib/oidc_audit.c \
+	lib/oidc_client.c \
+	lib/checkcache.c lib/checkcache.h
+lib_libmeshoidc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON_CFLAGS) \
+	$(SODIUM_CFLAGS)
+OIDC_LIBS = lib/libmeshoidc.a $(MESHCORE_LIBS) $(CURL_LIBS) $(CJOSE_LIBS) $(JANSSON_LIBS) \
+	$(SODIUM_LIBS)
+OIDC_CFLAGS = $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+
+check_PROGRAMS += tests/unit/test_oidc
+tests_unit_test_oidc_SOURCES = tests/unit/test_oidc.c
+tests_unit_test_oidc_CFLAGS = $(UNIT_CFLAGS) $(OIDC_CFLAGS)
+tests_unit_test_oidc_LDADD = $(OIDC_LIBS)
+TESTS += tests/unit/test_oidc
+
+check_PROGRAMS += tests/unit/test_checkcache
+tests_unit_test_checkcache_SOURCES = tests/unit/test_checkcache.c
+tests_unit_test_checkcache_CFLAGS = $(UNIT_CFLAGS) $(OIDC_CFLAGS)
+tests_unit_test_checkcache_LDADD = $(OIDC_LIBS)
+TESTS += tests/unit/test_checkcache
