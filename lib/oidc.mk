@@ -23,3 +23,12 @@ tests_unit_test_checkcache_SOURCES = tests/unit/test_checkcache.c
 tests_unit_test_checkcache_CFLAGS = $(UNIT_CFLAGS) $(OIDC_CFLAGS)
 tests_unit_test_checkcache_LDADD = $(OIDC_LIBS)
 TESTS += tests/unit/test_checkcache
+
+# Integration: a real OpenID provider (glewlwyd) on loopback drives lib/oidc
+# through oidc_probe, which runs the flow the way meshsshd does.
+check_PROGRAMS += tests/integration/oidc_probe
+tests_integration_oidc_probe_SOURCES = tests/integration/oidc_probe.c
+tests_integration_oidc_probe_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
+tests_integration_oidc_probe_LDADD = $(OIDC_LIBS)
+TESTS += tests/integration/oidc_device.sh
+EXTRA_DIST += tests/integration/oidc_device.sh tests/integration/oidc_lib.sh
