@@ -13,16 +13,16 @@
 extern const struct meshctl_cmd meshctl_cmds_base[];
 
 static const struct meshctl_cmd *const meshctl_families[] = {
-	meshctl_cmds_base,
-	NULL,
+    meshctl_cmds_base,
+    NULL,
 };
 
 static int meshctl_help(int argc, char **argv);
 
 const struct meshctl_cmd meshctl_cmds_base[] = {
-	{"help", "", "list commands", meshctl_help},
-	{"version", "", "print the version", NULL},
-	{NULL, NULL, NULL, NULL},
+    {"help", "", "list commands", meshctl_help},
+    {"version", "", "print the version", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 void
@@ -40,8 +40,8 @@ meshctl_err(const char *fmt, ...)
 static void
 meshctl_print_usage(FILE *f, const struct meshctl_cmd *c)
 {
-	fprintf(f, "  meshctl %s%s%s\n      %s\n", c->name, c->usage[0] ? " " : "", c->usage,
-	    c->help);
+	fprintf(
+	    f, "  meshctl %s%s%s\n      %s\n", c->name, c->usage[0] ? " " : "", c->usage, c->help);
 }
 
 int
@@ -109,7 +109,8 @@ main(int argc, char **argv)
 		return meshctl_help(0, NULL);
 	for (fam = meshctl_families; *fam; fam++)
 		for (c = *fam; c->name; c++)
-			if (c->run && (used = meshctl_match(c->name, argc - 1, argv + 1)) > best_used) {
+			if (c->run &&
+			    (used = meshctl_match(c->name, argc - 1, argv + 1)) > best_used) {
 				best = c;
 				best_used = used;
 			}

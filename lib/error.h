@@ -11,26 +11,26 @@
 
 enum mesh_err {
 	MESH_OK = 0,
-	MESH_ERR_NOMEM = -1,	   /* out of memory */
-	MESH_ERR_IO = -2,	   /* read/write/open failed (errno kept by caller) */
-	MESH_ERR_PARSE = -3,	   /* malformed input */
-	MESH_ERR_INVALID = -4,	   /* well-formed but semantically invalid */
-	MESH_ERR_SIGNATURE = -5,   /* signature does not verify */
-	MESH_ERR_UNTRUSTED = -6,   /* signer not in the trusted keys */
-	MESH_ERR_ROLLBACK = -7,	   /* serial lower than the last accepted */
-	MESH_ERR_EXPIRED = -8,	   /* document past its expiry */
-	MESH_ERR_DUPLICATE = -9,   /* duplicate key, address or name */
-	MESH_ERR_NOTFOUND = -10,   /* no such entry */
-	MESH_ERR_PERM = -11,	   /* file ownership or mode is unsafe */
-	MESH_ERR_RANGE = -12,	   /* value or buffer out of range */
+	MESH_ERR_NOMEM = -1,	    /* out of memory */
+	MESH_ERR_IO = -2,	    /* read/write/open failed (errno kept by caller) */
+	MESH_ERR_PARSE = -3,	    /* malformed input */
+	MESH_ERR_INVALID = -4,	    /* well-formed but semantically invalid */
+	MESH_ERR_SIGNATURE = -5,    /* signature does not verify */
+	MESH_ERR_UNTRUSTED = -6,    /* signer not in the trusted keys */
+	MESH_ERR_ROLLBACK = -7,	    /* serial lower than the last accepted */
+	MESH_ERR_EXPIRED = -8,	    /* document past its expiry */
+	MESH_ERR_DUPLICATE = -9,    /* duplicate key, address or name */
+	MESH_ERR_NOTFOUND = -10,    /* no such entry */
+	MESH_ERR_PERM = -11,	    /* file ownership or mode is unsafe */
+	MESH_ERR_RANGE = -12,	    /* value or buffer out of range */
 	MESH_ERR_UNSUPPORTED = -13, /* feature or selector not supported */
-	MESH_ERR_DENIED = -14,	   /* policy says no */
-	MESH_ERR_CRYPTO = -15,	   /* crypto library failure */
-	MESH_ERR_TIMEOUT = -16,	   /* operation timed out */
-	MESH_ERR_PROTOCOL = -17,   /* peer violated the protocol */
-	MESH_ERR_AGAIN = -18,	   /* try again later (would block) */
-	MESH_ERR_USAGE = -19,	   /* bad command-line usage */
-	MESH_ERR_EXISTS = -20,	   /* already exists */
+	MESH_ERR_DENIED = -14,	    /* policy says no */
+	MESH_ERR_CRYPTO = -15,	    /* crypto library failure */
+	MESH_ERR_TIMEOUT = -16,	    /* operation timed out */
+	MESH_ERR_PROTOCOL = -17,    /* peer violated the protocol */
+	MESH_ERR_AGAIN = -18,	    /* try again later (would block) */
+	MESH_ERR_USAGE = -19,	    /* bad command-line usage */
+	MESH_ERR_EXISTS = -20,	    /* already exists */
 	MESH_ERR__LAST = -21,
 };
 

@@ -71,7 +71,8 @@ mesh_file_read(const char *path, size_t max, unsigned flags, uint8_t **out, size
 				goto out;
 			}
 			if ((nbuf = realloc(buf, ncap)) == NULL) {
-				r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "%s: out of memory", path);
+				r = mesh_error_set(
+				    err, MESH_ERR_NOMEM, 0, 0, "%s: out of memory", path);
 				goto out;
 			}
 			buf = nbuf;
@@ -104,8 +105,8 @@ out:
 }
 
 int
-mesh_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
-    struct mesh_error *err)
+mesh_file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode, struct mesh_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const uint8_t *p = buf;

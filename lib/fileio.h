@@ -31,8 +31,8 @@ int mesh_file_read(const char *path, size_t max, unsigned flags, uint8_t **out, 
     struct mesh_error *err);
 
 /* Replace path atomically with buf (mode applied before the rename). */
-int mesh_file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
-    struct mesh_error *err);
+int mesh_file_write_atomic(
+    const char *path, const void *buf, size_t len, mode_t mode, struct mesh_error *err);
 
 /* Check owner/mode of an open descriptor per flags. */
 int mesh_file_check_fd(int fd, const char *path, unsigned flags, struct mesh_error *err);

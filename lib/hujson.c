@@ -40,8 +40,8 @@ hujson_standardize(char *buf, size_t len, struct mesh_error *err)
 			hj_advance(&pos, buf[i++]);
 			while (i < len && buf[i] != '"') {
 				if (buf[i] == '\n')
-					return mesh_error_set(err, MESH_ERR_PARSE, start.line, start.col,
-					    "unterminated string");
+					return mesh_error_set(err, MESH_ERR_PARSE, start.line,
+					    start.col, "unterminated string");
 				if (buf[i] == '\\' && i + 1 < len)
 					hj_advance(&pos, buf[i++]);
 				hj_advance(&pos, buf[i++]);
@@ -68,8 +68,8 @@ hujson_standardize(char *buf, size_t len, struct mesh_error *err)
 			i += 2;
 			while (!(i + 1 < len && buf[i] == '*' && buf[i + 1] == '/')) {
 				if (i + 1 >= len)
-					return mesh_error_set(err, MESH_ERR_PARSE, start.line, start.col,
-					    "unterminated /* comment");
+					return mesh_error_set(err, MESH_ERR_PARSE, start.line,
+					    start.col, "unterminated /* comment");
 				hj_advance(&pos, buf[i]);
 				if (buf[i] != '\n')
 					buf[i] = ' ';

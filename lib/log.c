@@ -24,7 +24,13 @@ static struct {
 } mesh_log_state = {"meshssh", MESH_LOG_INFO, true, false, ""};
 
 static const char *const mesh_log_names[] = {
-	"ERROR", "WARN", "INFO", "VERBOSE", "DEBUG", "DEBUG2", "DEBUG3",
+    "ERROR",
+    "WARN",
+    "INFO",
+    "VERBOSE",
+    "DEBUG",
+    "DEBUG2",
+    "DEBUG3",
 };
 
 void

@@ -38,14 +38,14 @@ void mesh_log_set_tag(const char *tag);
 void mesh_log(enum mesh_log_level level, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define log_error(...) mesh_log(MESH_LOG_ERROR, NULL, __VA_ARGS__)
-#define log_warn(...) mesh_log(MESH_LOG_WARN, NULL, __VA_ARGS__)
-#define log_info(...) mesh_log(MESH_LOG_INFO, NULL, __VA_ARGS__)
-#define log_verbose(...) mesh_log(MESH_LOG_VERBOSE, NULL, __VA_ARGS__)
-#define log_debug(...) mesh_log(MESH_LOG_DEBUG, NULL, __VA_ARGS__)
-#define log_error_f(...) mesh_log(MESH_LOG_ERROR, __func__, __VA_ARGS__)
-#define log_warn_f(...) mesh_log(MESH_LOG_WARN, __func__, __VA_ARGS__)
-#define log_debug_f(...) mesh_log(MESH_LOG_DEBUG, __func__, __VA_ARGS__)
+#define log_error(...)	  mesh_log(MESH_LOG_ERROR, NULL, __VA_ARGS__)
+#define log_warn(...)	  mesh_log(MESH_LOG_WARN, NULL, __VA_ARGS__)
+#define log_info(...)	  mesh_log(MESH_LOG_INFO, NULL, __VA_ARGS__)
+#define log_verbose(...)  mesh_log(MESH_LOG_VERBOSE, NULL, __VA_ARGS__)
+#define log_debug(...)	  mesh_log(MESH_LOG_DEBUG, NULL, __VA_ARGS__)
+#define log_error_f(...)  mesh_log(MESH_LOG_ERROR, __func__, __VA_ARGS__)
+#define log_warn_f(...)	  mesh_log(MESH_LOG_WARN, __func__, __VA_ARGS__)
+#define log_debug_f(...)  mesh_log(MESH_LOG_DEBUG, __func__, __VA_ARGS__)
 #define log_debug2_f(...) mesh_log(MESH_LOG_DEBUG2, __func__, __VA_ARGS__)
 #define log_debug3_f(...) mesh_log(MESH_LOG_DEBUG3, __func__, __VA_ARGS__)
 

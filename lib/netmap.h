@@ -43,9 +43,9 @@ struct netmap_node {
 	size_t naddrs;
 	char **endpoints; /* "host:port" / "[v6]:port" UDP endpoints */
 	size_t nendpoints;
-	char *owner;			 /* owner login; NULL for a tagged node */
-	const struct netmap_user *user;	 /* owner's user entry, NULL if tagged */
-	char **tags;			 /* "tag:prod" */
+	char *owner;			/* owner login; NULL for a tagged node */
+	const struct netmap_user *user; /* owner's user entry, NULL if tagged */
+	char **tags;			/* "tag:prod" */
 	size_t ntags;
 	char **host_keys; /* "ssh-ed25519 AAAA..." lines */
 	size_t nhost_keys;

@@ -33,8 +33,8 @@ struct policy_decision {
 	int64_t check_period_s; /* for POLICY_CHECK; Tailscale's default is 12h */
 	bool via_localpart;	/* granted through localpart:*@domain (provisionable) */
 	bool enforce_recorder;
-	const char *const *accept_env; /* NULL-terminated patterns from the rule; NULL if none */
-	const char *const *recorders;  /* NULL-terminated "recorder" entries; NULL if none */
+	const char *const *accept_env;	/* NULL-terminated patterns from the rule; NULL if none */
+	const char *const *recorders;	/* NULL-terminated "recorder" entries; NULL if none */
 	char reason[POLICY_REASON_MAX]; /* human: why accept/check/reject */
 };
 

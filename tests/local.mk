@@ -9,3 +9,13 @@ tests_unit_test_hujson_SOURCES = tests/unit/test_hujson.c
 tests_unit_test_hujson_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_hujson_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_hujson
+
+check_PROGRAMS += tests/unit/test_conf
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_conf
+
+# Man pages: lint every page in man/.
+TESTS += tests/man_lint.sh
+EXTRA_DIST += tests/man_lint.sh

@@ -31,20 +31,20 @@ tap_ok(int cond, const char *file, int line, const char *expr, const char *name)
 /* ok(cond, name) */
 #define ok(cond, name) tap_ok(!!(cond), TAP_LOC, #cond, (name))
 /* is_int(got, want, name) */
-#define is_int(got, want, name)                                                                    \
-	do {                                                                                       \
-		long long g_ = (long long)(got), w_ = (long long)(want);                           \
-		if (!tap_ok(g_ == w_, TAP_LOC, #got " == " #want, (name)))                         \
-			printf("#   got %lld, want %lld\n", g_, w_);                                   \
+#define is_int(got, want, name)                                            \
+	do {                                                               \
+		long long g_ = (long long)(got), w_ = (long long)(want);   \
+		if (!tap_ok(g_ == w_, TAP_LOC, #got " == " #want, (name))) \
+			printf("#   got %lld, want %lld\n", g_, w_);       \
 	} while (0)
 /* is_str(got, want, name): NULL-safe */
-#define is_str(got, want, name)                                                                    \
-	do {                                                                                       \
-		const char *g_ = (got), *w_ = (want);                                              \
-		int eq_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0);         \
-		if (!tap_ok(eq_, TAP_LOC, #got " eq " #want, (name)))                              \
-			printf("#   got \"%s\"\n#  want \"%s\"\n", g_ ? g_ : "(null)",             \
-			    w_ ? w_ : "(null)");                                                   \
+#define is_str(got, want, name)                                                            \
+	do {                                                                               \
+		const char *g_ = (got), *w_ = (want);                                      \
+		int eq_ = (g_ == NULL && w_ == NULL) || (g_ && w_ && strcmp(g_, w_) == 0); \
+		if (!tap_ok(eq_, TAP_LOC, #got " eq " #want, (name)))                      \
+			printf("#   got \"%s\"\n#  want \"%s\"\n", g_ ? g_ : "(null)",     \
+			    w_ ? w_ : "(null)");                                           \
 	} while (0)
 
 static inline int

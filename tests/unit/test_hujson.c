@@ -61,7 +61,8 @@ main(void)
 	j = hujson_parse(policy, strlen(policy), &err);
 	ok(j != NULL, "policy-like HuJSON parses");
 	ok(json_is_array(json_object_get(j, "ssh")), "ssh is an array");
-	is_int(json_array_size(json_object_get(json_array_get(json_object_get(j, "ssh"), 0), "src")),
+	is_int(
+	    json_array_size(json_object_get(json_array_get(json_object_get(j, "ssh"), 0), "src")),
 	    1, "src has one element");
 	json_decref(j);
 
