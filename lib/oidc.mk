@@ -30,5 +30,24 @@ check_PROGRAMS += tests/integration/oidc_probe
 tests_integration_oidc_probe_SOURCES = tests/integration/oidc_probe.c
 tests_integration_oidc_probe_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
 tests_integration_oidc_probe_LDADD = $(OIDC_LIBS)
-TESTS += tests/integration/oidc_device.sh
-EXTRA_DIST += tests/integration/oidc_device.sh tests/integration/oidc_lib.sh
+INTEGRATION_TESTS += tests/integration/oidc_device.sh
+EXTRA_DIST += tests/integration/oidc_lib.sh
+dist_man_MANS += man/meshssh-oidc.7
+
+# Fuzzing what the IdP sends (and the check cache file): a libFuzzer binary
+# with --enable-fuzzing (clang), and a corpus replay in every make check.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_jwt
+tests_fuzz_fuzz_jwt_SOURCES = tests/fuzz/fuzz_jwt.c
+tests_fuzz_fuzz_jwt_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_jwt_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_jwt_LDADD = $(OIDC_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_jwt_replay
+tests_fuzz_fuzz_jwt_replay_SOURCES = tests/fuzz/fuzz_jwt.c tests/fuzz/replay.c
+tests_fuzz_fuzz_jwt_replay_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/jwt"'
+tests_fuzz_fuzz_jwt_replay_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
+tests_fuzz_fuzz_jwt_replay_LDADD = $(OIDC_LIBS)
+TESTS += tests/fuzz/fuzz_jwt_replay
+EXTRA_DIST += tests/fuzz/corpus/jwt

@@ -42,9 +42,10 @@ set_string(char **slot, const struct conf_line *l, struct mesh_error *err)
 {
 	char *s;
 
-	if (l->nargs != 1)
-		return mesh_error_set(err, MESH_ERR_INVALID, l->line, 0,
-		    "%s: expected exactly one argument", l->keyword);
+	int r;
+
+	if ((r = conf_want_args(l, 1, false, err)) < 0)
+		return r;
 	if (strlen(l->args[0]) == 0 || strlen(l->args[0]) > OIDC_STRING_MAX)
 		return mesh_error_set(
 		    err, MESH_ERR_INVALID, l->line, 0, "%s: bad length", l->keyword);
@@ -67,18 +68,15 @@ set_path(char **slot, const struct conf_line *l, struct mesh_error *err)
 static int
 set_timeout(unsigned *slot, const struct conf_line *l, struct mesh_error *err)
 {
-	const char *s = l->nargs == 1 ? l->args[0] : "";
-	unsigned long v = 0;
-	size_t i;
+	uint64_t v = 0;
+	int r;
 
-	for (i = 0; s[i] >= '0' && s[i] <= '9' && v <= OIDC_HTTP_TOTAL_TIMEOUT_S_MAX; i++)
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	if (s[i] == 's' && i > 0)
-		i++;
-	if (i == 0 || s[i] != '\0' || v < 1 || v > OIDC_HTTP_TOTAL_TIMEOUT_S_MAX)
+	if ((r = conf_want_args(l, 1, false, err)) < 0 || (r = conf_arg_seconds(l, 0, &v, err)) < 0)
+		return r;
+	if (v < 1 || v > OIDC_HTTP_TOTAL_TIMEOUT_S_MAX)
 		return mesh_error_set(err, MESH_ERR_INVALID, l->line, 0,
-		    "%s: expected seconds between 1 and %d, got \"%s\"", l->keyword,
-		    OIDC_HTTP_TOTAL_TIMEOUT_S_MAX, s);
+		    "%s: expected between 1s and %ds, got \"%s\"", l->keyword,
+		    OIDC_HTTP_TOTAL_TIMEOUT_S_MAX, l->args[0]);
 	*slot = (unsigned)v;
 	return 0;
 }

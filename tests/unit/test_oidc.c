@@ -461,9 +461,11 @@ test_config(void)
 	is_int(kw(&c, "OIDCCABundle", "relative.pem", &err), MESH_ERR_INVALID,
 	    "relative CA path refused");
 	is_int(kw(&c, "OIDCCABundle", "/etc/ssl/ca.pem", &err), 0, "absolute CA path accepted");
-	is_int(kw(&c, "OIDCClientSecretFile", NULL, &err), MESH_ERR_INVALID, "missing argument");
+	is_int(kw(&c, "OIDCClientSecretFile", NULL, &err), MESH_ERR_PARSE, "missing argument");
 	is_int(kw(&c, "OIDCTimeout", "5s", &err), 0, "OIDCTimeout 5s accepted");
 	is_int(c.timeout_s, 5, "timeout set");
+	is_int(kw(&c, "OIDCTimeout", "1m", &err), 0, "OIDCTimeout 1m accepted");
+	is_int(c.timeout_s, 60, "1m is 60 seconds");
 	is_int(kw(&c, "OIDCTimeout", "0", &err), MESH_ERR_INVALID, "OIDCTimeout 0 refused");
 	is_int(
 	    kw(&c, "OIDCTimeout", "99999999999", &err), MESH_ERR_INVALID, "huge timeout refused");
