@@ -3,6 +3,7 @@ lib_libmeshcore_a_SOURCES += \
 	lib/keys.c lib/keys.h \
 	lib/trust.c lib/trust.h \
 	lib/jsonpos.c lib/jsonpos.h \
+	lib/jsonr.c lib/jsonr.h \
 	lib/netmap.c lib/netmap.h \
 	lib/netmap_fields.c lib/netmap_fields.h \
 	lib/netmap_json.c \
