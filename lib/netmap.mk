@@ -56,3 +56,8 @@ tests_fuzz_fuzz_hujson_replay_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_fuzz_fuzz_hujson_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_hujson_replay_LDADD = $(MESHCORE_LIBS)
 TESTS += tests/fuzz/fuzz_netmap_replay tests/fuzz/fuzz_hujson_replay
+
+# meshctl end to end (needs ssh-keygen), and key compatibility with wg.
+TESTS += tests/integration/meshctl_netmap.sh
+EXTRA_DIST += tests/integration/meshctl_netmap.sh
+INTEGRATION_TESTS += tests/integration/wg_pubkey.sh
