@@ -22,9 +22,11 @@
 #include "netmap.h"
 #include "netmap_fields.h"
 
-#define NM_PATH_MAX	4	/* nodes[3].addresses[1] */
-#define NM_LIST_MAX	64	/* addresses, endpoints, tags, groups, host keys per entry */
-#define NM_ENTRIES_MAX	1000000 /* nodes or users in one netmap */
+#define NM_PATH_MAX    4       /* nodes[3].addresses[1] */
+#define NM_LIST_MAX    64      /* addresses, endpoints, tags, groups, host keys per entry */
+#define NM_ENTRIES_MAX 1000000 /* nodes or users in one netmap */
+/* 9999-12-31T23:59:59Z: expiries stay four-digit-year RFC 3339 times */
+#define NM_EXPIRES_MAX	253402300799LL
 #define NM_V4_LEN	4
 #define NM_V6_LEN	16
 #define NM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -626,18 +628,20 @@ nm_top_expires(struct nm_parser *p, void *obj)
 	if (t == JSONR_NUMBER) {
 		if ((r = jsonr_number(&p->jr, &v, &is_int)) != 0)
 			return r;
-		if (is_int && v >= 0) {
+		if (is_int && v >= 0 && v <= NM_EXPIRES_MAX) {
 			nm->expires = (int64_t)v;
 			return MESH_OK;
 		}
 	} else if (t == JSONR_STRING) {
 		if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
 			return r;
-		if (netmap_field_time(s, &nm->expires))
+		if (netmap_field_time(s, &nm->expires) && nm->expires >= 0 &&
+		    nm->expires <= NM_EXPIRES_MAX)
 			return MESH_OK;
 	}
 	return nm_fail(p, MESH_ERR_PARSE,
-	    "must be an RFC 3339 time (\"2026-12-01T00:00:00Z\") or unix seconds");
+	    "must be an RFC 3339 time (\"2026-12-01T00:00:00Z\") or unix seconds, "
+	    "from 1970 to 9999");
 }
 
 static int
