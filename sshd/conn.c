@@ -301,8 +301,10 @@ sshd_conn_setup(struct sshd_conn *c)
 {
 	c->session = ssh_new();
 	c->event = ssh_event_new();
-	if (c->session == NULL || c->event == NULL)
+	if (c->session == NULL || c->event == NULL) {
+		log_error("out of memory for a session");
 		return MESH_ERR_NOMEM;
+	}
 	memset(&c->server_cb, 0, sizeof(c->server_cb));
 	c->server_cb.userdata = c;
 	c->server_cb.auth_none_function = sshd_conn_auth_none;
@@ -322,8 +324,16 @@ sshd_conn_setup(struct sshd_conn *c)
 	/* "none" is always tried first; publickey is only listed so a denial has a method */
 	ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_PUBLICKEY);
 	ssh_set_blocking(c->session, 0);
-	if (ssh_event_add_session(c->event, c->session) != SSH_OK)
+	/* the first call sets up libssh's poll context, which the event then takes over */
+	if (ssh_handle_key_exchange(c->session) == SSH_ERROR) {
+		log_info("kex failed for %s port %u: %s", c->client_addr, c->client_port,
+		    ssh_get_error(c->session));
+		return MESH_ERR_PROTOCOL;
+	}
+	if (ssh_event_add_session(c->event, c->session) != SSH_OK) {
+		log_error("%s port %u: cannot poll the session", c->client_addr, c->client_port);
 		return MESH_ERR_NOMEM;
+	}
 	return MESH_OK;
 }
 
