@@ -19,7 +19,7 @@
 #include "conn.h"
 #include "log.h"
 
-#define SSHD_AGENT_DIR_TEMPLATE "/tmp/ssh-XXXXXXXXXX"
+#define SSHD_AGENT_DIR_TEMPLATE "/tmp/ssh-XXXXXX"
 #define SSHD_AGENT_BACKLOG	16
 #define SSHD_AGENT_DIR_MODE	0700
 #define SSHD_AGENT_SOCK_MODE	0600

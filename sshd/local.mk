@@ -36,3 +36,9 @@ tests_unit_test_sshd_env_SOURCES = tests/unit/test_sshd_env.c \
 tests_unit_test_sshd_env_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
 tests_unit_test_sshd_env_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_sshd_env
+
+# Loopback test with the stock OpenSSH client (root, test build only).
+EXTRA_DIST += sshd/tests/loopback.sh
+if TEST_BUILD
+TESTS += sshd/tests/loopback.sh
+endif
