@@ -11,9 +11,13 @@
 #include "meshctl.h"
 
 extern const struct meshctl_cmd meshctl_cmds_base[];
+extern const struct meshctl_cmd meshctl_cmds_keys[];
+extern const struct meshctl_cmd meshctl_cmds_netmap[];
 
 static const struct meshctl_cmd *const meshctl_families[] = {
     meshctl_cmds_base,
+    meshctl_cmds_keys,
+    meshctl_cmds_netmap,
     NULL,
 };
 
