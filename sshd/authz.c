@@ -1,60 +1,158 @@
 /*
- * whois and policy for meshsshd.  Until lib/netmap and lib/policy land, only
- * the test-build identity (TestIdentity/TestAcceptAll) answers; without it
- * every source is unknown and every connection is closed before SSH starts.
+ * whois and policy for meshsshd.  The netmap is verified against the trusted
+ * keys and never goes back in serial across reloads.  This server's own node
+ * is NodeName, or the node owning one of its listen/interface addresses.
+ * Test builds may replace whois with a fixed identity (TestIdentity) so the
+ * daemon can be exercised on loopback without a netmap.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "authz.h"
+#include "log.h"
+#include "netmap.h"
+#include "trust.h"
+
+#define SSHD_TAGGED_LOGIN "tagged-devices" /* what Tailscale shows for tagged nodes */
 
 struct sshd_authz {
-	char test_login[SSHD_ID_MAX];
-	char test_node[SSHD_ID_MAX];
+	struct netmap *nm;
+	const struct netmap_node *self;
 	bool test_identity;
 	bool test_accept_all;
+	char test_login[SSHD_ID_MAX];
+	char test_node[SSHD_ID_MAX];
 };
 
+static bool
+sshd_sockaddr_to_netmap(const struct sockaddr *sa, struct netmap_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		a->family = AF_INET;
+		memcpy(a->bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		a->family = AF_INET6;
+		memcpy(a->bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+/* NodeName, else the owner of a ListenAddress, else of an interface address. */
+static const struct netmap_node *
+sshd_authz_find_self(const struct sshd_config *c, const struct netmap *nm)
+{
+	const struct netmap_node *self = NULL;
+	struct ifaddrs *ifa = NULL, *i;
+	struct netmap_addr a;
+	size_t k;
+
+	if (c->node_name)
+		return netmap_node_by_name(nm, c->node_name);
+	for (k = 0; k < c->nlisten && self == NULL; k++)
+		if (netmap_addr_parse(c->listen[k].host, &a) == 0)
+			self = netmap_whois(nm, &a);
+	if (self || getifaddrs(&ifa) != 0)
+		return self;
+	for (i = ifa; i && self == NULL; i = i->ifa_next)
+		if (i->ifa_addr && strcmp(i->ifa_name, c->interface) == 0 &&
+		    sshd_sockaddr_to_netmap(i->ifa_addr, &a))
+			self = netmap_whois(nm, &a);
+	freeifaddrs(ifa);
+	return self;
+}
+
 int
-sshd_authz_load(const struct sshd_config *c, struct sshd_authz **out, struct mesh_error *err)
+sshd_authz_load(const struct sshd_config *c, const struct sshd_authz *prev, struct sshd_authz **out,
+    struct mesh_error *err)
 {
 	struct sshd_authz *a = calloc(1, sizeof(*a));
+	struct trust_keys *tk = NULL;
+	int r;
 
-	(void)err;
 	if (a == NULL)
 		return MESH_ERR_NOMEM;
 #ifdef MESH_TEST_BUILD
+	a->test_accept_all = c->test_accept_all;
 	if (c->test_id_login != NULL) {
 		(void)snprintf(a->test_login, sizeof(a->test_login), "%s", c->test_id_login);
 		(void)snprintf(a->test_node, sizeof(a->test_node), "%s", c->test_id_node);
 		a->test_identity = true;
+		*out = a;
+		return MESH_OK;
 	}
-	a->test_accept_all = c->test_accept_all;
-#else
-	(void)c;
 #endif
+	if ((r = trust_keys_load(c->trusted_keys_file, &tk, err)) != 0)
+		goto fail;
+	r = netmap_load(c->netmap_file, c->netmap_sig_file, tk,
+	    prev && prev->nm ? prev->nm->serial : 0, (int64_t)time(NULL), &a->nm, err);
+	trust_keys_free(tk);
+	if (r != 0)
+		goto fail;
+	a->self = sshd_authz_find_self(c, a->nm);
+	if (a->self == NULL) {
+		r = mesh_error_set(err, MESH_ERR_NOTFOUND, 0, 0,
+		    c->node_name ? "NodeName %s is not in the netmap"
+				 : "this server is not in the netmap (none of its addresses is a "
+				   "node's%s); set NodeName",
+		    c->node_name ? c->node_name : "");
+		goto fail;
+	}
+	log_verbose("netmap serial %llu: %zu nodes, this server is %s",
+	    (unsigned long long)a->nm->serial, a->nm->nnodes, a->self->name);
 	*out = a;
 	return MESH_OK;
+fail:
+	sshd_authz_free(a);
+	return r;
 }
 
 void
 sshd_authz_free(struct sshd_authz *a)
 {
+	if (a == NULL)
+		return;
+	netmap_free(a->nm);
 	free(a);
 }
 
 int
-sshd_authz_whois(const struct sshd_authz *a, const struct sockaddr *sa, struct sshd_identity *id)
+sshd_authz_whois(
+    const struct sshd_authz *a, const struct sockaddr *sa, int64_t now, struct sshd_identity *id)
 {
-	(void)sa;
+	const struct netmap_node *n;
+	struct netmap_addr na;
+
 	memset(id, 0, sizeof(*id));
-	if (!a->test_identity)
+	if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, id->addr,
+		    sizeof(id->addr));
+	else if (sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, id->addr,
+		    sizeof(id->addr));
+	if (a->test_identity) {
+		(void)snprintf(id->login, sizeof(id->login), "%s", a->test_login);
+		(void)snprintf(id->node, sizeof(id->node), "%s", a->test_node);
+		return MESH_OK;
+	}
+	if (a->nm == NULL || !sshd_sockaddr_to_netmap(sa, &na))
 		return MESH_ERR_NOTFOUND;
-	(void)snprintf(id->login, sizeof(id->login), "%s", a->test_login);
-	(void)snprintf(id->node, sizeof(id->node), "%s", a->test_node);
+	if (a->nm->expires != 0 && now >= a->nm->expires)
+		return MESH_ERR_EXPIRED;
+	if ((n = netmap_whois(a->nm, &na)) == NULL)
+		return MESH_ERR_NOTFOUND;
+	(void)snprintf(id->login, sizeof(id->login), "%s", n->owner ? n->owner : SSHD_TAGGED_LOGIN);
+	(void)snprintf(id->node, sizeof(id->node), "%s", n->name);
 	return MESH_OK;
 }
 

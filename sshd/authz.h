@@ -8,6 +8,7 @@
 #define MESH_SSHD_AUTHZ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "error.h"
@@ -20,6 +21,7 @@
 struct sshd_identity {
 	char login[SSHD_ID_MAX]; /* owner login, or "tagged-devices" */
 	char node[SSHD_ID_MAX];	 /* source node name */
+	char addr[SSHD_ID_MAX];	 /* source address, as text */
 };
 
 enum sshd_action {
@@ -38,12 +40,17 @@ struct sshd_decision {
 
 struct sshd_authz;
 
-int sshd_authz_load(const struct sshd_config *c, struct sshd_authz **out, struct mesh_error *err);
+/* Load netmap (signature, serial >= prev's, expiry) and policy; prev may be NULL. */
+int sshd_authz_load(const struct sshd_config *c, const struct sshd_authz *prev,
+    struct sshd_authz **out, struct mesh_error *err);
 void sshd_authz_free(struct sshd_authz *a);
 
-/* 0 and *id filled, or MESH_ERR_NOTFOUND when sa is not a mesh node. */
+/*
+ * 0 and *id filled, MESH_ERR_NOTFOUND when sa is not a mesh node, or
+ * MESH_ERR_EXPIRED when the netmap is past its expiry at now (unix seconds).
+ */
 int sshd_authz_whois(
-    const struct sshd_authz *a, const struct sockaddr *sa, struct sshd_identity *id);
+    const struct sshd_authz *a, const struct sockaddr *sa, int64_t now, struct sshd_identity *id);
 
 /* Always fills *d; returns 0 or a negative mesh_err for invalid arguments. */
 int sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id,

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "authz.h"
@@ -117,7 +118,7 @@ sshd_load(struct sshd_daemon *d, bool keys)
 		return r;
 	}
 	mesh_error_clear(&err);
-	if ((r = sshd_authz_load(cfg, &authz, &err)) != 0) {
+	if ((r = sshd_authz_load(cfg, d->authz, &authz, &err)) != 0) {
 		sshd_log_error("netmap/policy", &err);
 		goto fail;
 	}
@@ -253,12 +254,19 @@ sshd_accept(struct sshd_daemon *d, int lfd, const sigset_t *child_mask)
 	int fd, sp[2];
 	pid_t pid;
 	size_t i;
+	int r;
 
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	sshd_addr_str(&ss, addr, sizeof(addr), &port);
-	if (sshd_authz_whois(d->authz, (struct sockaddr *)&ss, &id) != 0) {
+	r = sshd_authz_whois(d->authz, (struct sockaddr *)&ss, (int64_t)time(NULL), &id);
+	if (r == MESH_ERR_EXPIRED) {
+		log_error("Connection closed: %s: the netmap has expired", addr);
+		(void)close(fd);
+		return;
+	}
+	if (r != 0) {
 		log_info("Connection closed: %s is not a mesh node", addr);
 		(void)close(fd);
 		return;

@@ -184,14 +184,55 @@ check "refused: client sees the denial banner" 'grep -q "meshsshd: access denied
 cat "$T/deny.err" | sed "s/^/# client: /"
 check "refused: log names the rule (or none)" 'grep -q "Refused $U from 127.0.0.1 port [0-9]*: .*(no rule)" "$T/deny.log"'
 
-# a source that is not a mesh node is closed before the SSH banner
-start_daemon stranger "TestAcceptAll yes" || cannot "third meshsshd did not start"
-exec 5<>"/dev/tcp/127.0.0.1/$PORT_stranger"
-line=""
-read -r -t 5 line <&5
-exec 5<&-
-check "non-mesh source: closed before any SSH banner" '[ -z "$line" ]'
-check "non-mesh source: logged" 'grep -q "Connection closed: 127.0.0.1 is not a mesh node" "$T/stranger.log"'
+# real netmaps: whois of 127.0.0.1 from a signed netmap (meshctl builds it)
+MC=${top_builddir:-.}/ctl/meshctl
+make_netmap() { # DIR LAPTOP-ADDR
+	mkdir -p "$1"
+	"$MC" signing-key new --out "$1/sign.key" >"$1/trusted-keys" &&
+	"$MC" netmap init "$1/netmap.json" >/dev/null &&
+	"$MC" netmap add-node "$1/netmap.json" laptop --key "$("$MC" keygen | "$MC" pubkey)" \
+		--addr "$2" --owner bob@example.com >/dev/null &&
+	"$MC" netmap add-node "$1/netmap.json" server --key "$("$MC" keygen | "$MC" pubkey)" \
+		--addr 127.0.0.2 --tag tag:server >/dev/null &&
+	"$MC" netmap sign --key "$1/sign.key" "$1/netmap.json" >/dev/null
+}
+if [ -x "$MC" ] && make_netmap "$T/nm1" 127.0.0.1 && make_netmap "$T/nm2" 127.0.0.3; then
+	start_daemon member "NetmapFile $T/nm1/netmap.json
+TrustedKeysFile $T/nm1/trusted-keys
+NodeName server
+TestAcceptAll yes" || cannot "netmap meshsshd did not start: $(cat "$T/member.log")"
+	out=$(ssh $SO -p $PORT_member $U@127.0.0.1 'echo $MESH_LOGIN $MESH_NODE')
+	check "netmap whois: identity from the signed netmap" '[ "$out" = "bob@example.com laptop" ]'
+	check "netmap whois: Accepted line names login and node" 'grep -q "Accepted none for $U from 127.0.0.1 port [0-9]* ssh2 (mesh bob@example.com node laptop)" "$T/member.log"'
+
+	start_daemon stranger "NetmapFile $T/nm2/netmap.json
+TrustedKeysFile $T/nm2/trusted-keys
+NodeName server
+TestAcceptAll yes" || cannot "third meshsshd did not start"
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT_stranger"
+	line=""
+	read -r -t 5 line <&5
+	exec 5<&-
+	check "non-mesh source: closed before any SSH banner" '[ -z "$line" ]'
+	check "non-mesh source: logged" 'grep -q "Connection closed: 127.0.0.1 is not a mesh node" "$T/stranger.log"'
+
+	# a netmap signed by an untrusted key is refused at start with a clear error
+	cp "$T/nm1/trusted-keys" "$T/nm2/other-trusted"
+	printf 'NetmapFile %s\nTrustedKeysFile %s\nNodeName server\n' "$T/nm2/netmap.json" "$T/nm2/other-trusted" >"$T/untrusted.conf"
+	out=$("$D" -t -f "$T/untrusted.conf" 2>&1)
+	check "netmap signed by an untrusted key: refused" '[ $? -ne 0 ] && echo "$out" | grep -qi "netmap"'
+
+	# SIGHUP with a broken netmap keeps the running one
+	cp "$T/nm1/netmap.json" "$T/nm1/netmap.good"
+	echo garbage >>"$T/nm1/netmap.json"
+	kill -HUP "$PID_member"
+	for _ in $(seq 50); do grep -q "reload failed" "$T/member.log" && break; sleep 0.1; done
+	check "SIGHUP with a bad netmap: reload refused" 'grep -q "reload failed" "$T/member.log"'
+	out=$(ssh $SO -p $PORT_member $U@127.0.0.1 'echo $MESH_NODE')
+	check "SIGHUP with a bad netmap: the last good one stays in force" '[ "$out" = laptop ]'
+else
+	nok "meshctl could not build test netmaps"
+fi
 
 echo "1..$n"
 exit $fail
