@@ -17,13 +17,17 @@
 
 #include "authz.h"
 #include "log.h"
+#include "fileio.h"
 #include "netmap.h"
+#include "policy.h"
 #include "trust.h"
 
-#define SSHD_TAGGED_LOGIN "tagged-devices" /* what Tailscale shows for tagged nodes */
+#define SSHD_TAGGED_LOGIN     "tagged-devices" /* what Tailscale shows for tagged nodes */
+#define SSHD_POLICY_MAX_BYTES (16u * 1024u * 1024u)
 
 struct sshd_authz {
 	struct netmap *nm;
+	struct policy *policy;
 	const struct netmap_node *self;
 	bool test_identity;
 	bool test_accept_all;
@@ -72,12 +76,57 @@ sshd_authz_find_self(const struct sshd_config *c, const struct netmap *nm)
 	return self;
 }
 
+static int
+sshd_authz_load_netmap(const struct sshd_config *c, const struct sshd_authz *prev,
+    struct sshd_authz *a, struct mesh_error *err)
+{
+	struct trust_keys *tk = NULL;
+	int r;
+
+	if ((r = trust_keys_load(c->trusted_keys_file, &tk, err)) != 0)
+		return r;
+	r = netmap_load(c->netmap_file, c->netmap_sig_file, tk,
+	    prev && prev->nm ? prev->nm->serial : 0, (int64_t)time(NULL), &a->nm, err);
+	trust_keys_free(tk);
+	if (r != 0)
+		return r;
+	a->self = sshd_authz_find_self(c, a->nm);
+	if (a->self == NULL)
+		return mesh_error_set(err, MESH_ERR_NOTFOUND, 0, 0,
+		    c->node_name ? "NodeName %s is not in the netmap"
+				 : "this server is not in the netmap (none of its addresses is a "
+				   "node's%s); set NodeName",
+		    c->node_name ? c->node_name : "");
+	log_verbose("netmap serial %llu: %zu nodes, this server is %s",
+	    (unsigned long long)a->nm->serial, a->nm->nnodes, a->self->name);
+	return MESH_OK;
+}
+
+static int
+sshd_authz_load_policy(const struct sshd_config *c, struct sshd_authz *a, struct mesh_error *err)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int r;
+
+	if ((r = mesh_file_read(
+		 c->policy_file, SSHD_POLICY_MAX_BYTES, MESH_FILE_TRUSTED, &buf, &len, err)) != 0)
+		return r;
+	if (err)
+		(void)snprintf(err->source, sizeof(err->source), "%s", c->policy_file);
+	r = policy_parse((const char *)buf, len, &a->policy, err);
+	free(buf);
+	if (r == 0)
+		log_verbose(
+		    "policy %s: %zu ssh rules", c->policy_file, policy_rule_count(a->policy));
+	return r;
+}
+
 int
 sshd_authz_load(const struct sshd_config *c, const struct sshd_authz *prev, struct sshd_authz **out,
     struct mesh_error *err)
 {
 	struct sshd_authz *a = calloc(1, sizeof(*a));
-	struct trust_keys *tk = NULL;
 	int r;
 
 	if (a == NULL)
@@ -85,6 +134,7 @@ sshd_authz_load(const struct sshd_config *c, const struct sshd_authz *prev, stru
 #ifdef MESH_TEST_BUILD
 	a->test_accept_all = c->test_accept_all;
 	if (c->test_id_login != NULL) {
+		/* a fixed identity for loopback tests: no netmap, no policy */
 		(void)snprintf(a->test_login, sizeof(a->test_login), "%s", c->test_id_login);
 		(void)snprintf(a->test_node, sizeof(a->test_node), "%s", c->test_id_node);
 		a->test_identity = true;
@@ -92,24 +142,10 @@ sshd_authz_load(const struct sshd_config *c, const struct sshd_authz *prev, stru
 		return MESH_OK;
 	}
 #endif
-	if ((r = trust_keys_load(c->trusted_keys_file, &tk, err)) != 0)
+	if ((r = sshd_authz_load_netmap(c, prev, a, err)) != 0)
 		goto fail;
-	r = netmap_load(c->netmap_file, c->netmap_sig_file, tk,
-	    prev && prev->nm ? prev->nm->serial : 0, (int64_t)time(NULL), &a->nm, err);
-	trust_keys_free(tk);
-	if (r != 0)
+	if (!a->test_accept_all && (r = sshd_authz_load_policy(c, a, err)) != 0)
 		goto fail;
-	a->self = sshd_authz_find_self(c, a->nm);
-	if (a->self == NULL) {
-		r = mesh_error_set(err, MESH_ERR_NOTFOUND, 0, 0,
-		    c->node_name ? "NodeName %s is not in the netmap"
-				 : "this server is not in the netmap (none of its addresses is a "
-				   "node's%s); set NodeName",
-		    c->node_name ? c->node_name : "");
-		goto fail;
-	}
-	log_verbose("netmap serial %llu: %zu nodes, this server is %s",
-	    (unsigned long long)a->nm->serial, a->nm->nnodes, a->self->name);
 	*out = a;
 	return MESH_OK;
 fail:
@@ -122,6 +158,7 @@ sshd_authz_free(struct sshd_authz *a)
 {
 	if (a == NULL)
 		return;
+	policy_free(a->policy);
 	netmap_free(a->nm);
 	free(a);
 }
@@ -171,8 +208,11 @@ int
 sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id, const char *host_user,
     struct sshd_decision *d)
 {
-	(void)id;
-	(void)host_user;
+	const struct netmap_node *src;
+	struct policy_decision pd;
+	size_t i;
+	int r;
+
 	memset(d, 0, sizeof(*d));
 	d->rule = -1;
 	if (a->test_accept_all) {
@@ -183,6 +223,25 @@ sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id, co
 		return MESH_OK;
 	}
 	d->action = SSHD_REJECT;
-	(void)snprintf(d->reason, sizeof(d->reason), "no policy rule grants access");
+	if (a->policy == NULL || a->nm == NULL ||
+	    (src = netmap_node_by_name(a->nm, id->node)) == NULL) {
+		(void)snprintf(d->reason, sizeof(d->reason), "no policy or netmap entry");
+		return MESH_OK;
+	}
+	r = policy_decide(a->policy, a->nm, src, a->self, host_user, &pd);
+	(void)snprintf(d->reason, sizeof(d->reason), "%s", pd.reason);
+	if (r != 0)
+		return MESH_OK;
+	d->rule = pd.rule;
+	d->rule_line = pd.rule_line;
+	d->via_nonroot = pd.via_nonroot;
+	for (i = 0; pd.accept_env && pd.accept_env[i] && i < SSHD_ENV_PATTERNS; i++)
+		if ((d->accept_env[i] = strdup(pd.accept_env[i])) == NULL) {
+			sshd_decision_clear(d);
+			return MESH_ERR_NOMEM;
+		}
+	d->action = pd.action == POLICY_ACCEPT ? SSHD_ACCEPT
+	    : pd.action == POLICY_CHECK	       ? SSHD_CHECK
+					       : SSHD_REJECT;
 	return MESH_OK;
 }

@@ -189,6 +189,11 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		sshd_decision_clear(&d);
 		return SSH_AUTH_DENIED;
 	}
+	if (d.via_nonroot && pw->pw_uid == 0) {
+		sshd_conn_refuse(c, user, "autogroup:nonroot does not include root", d.rule);
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
 	if (sshd_conn_set_user(c, pw) != 0) {
 		sshd_decision_clear(&d);
 		return SSH_AUTH_DENIED;

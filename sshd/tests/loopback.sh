@@ -197,18 +197,36 @@ make_netmap() { # DIR LAPTOP-ADDR
 	"$MC" netmap sign --key "$1/sign.key" "$1/netmap.json" >/dev/null
 }
 if [ -x "$MC" ] && make_netmap "$T/nm1" 127.0.0.1 && make_netmap "$T/nm2" 127.0.0.3; then
+	cat >"$T/policy.hujson" <<'POLICY'
+{
+	// bob may log in to servers as any non-root user; root needs a check
+	"tagOwners": {"tag:server": ["bob@example.com"]},
+	"ssh": [
+		{"action": "check", "src": ["bob@example.com"], "dst": ["tag:server"], "users": ["root"]},
+		{"action": "accept", "src": ["bob@example.com"], "dst": ["tag:server"],
+		 "users": ["autogroup:nonroot"], "acceptEnv": ["LC_MESH*"]},
+	],
+}
+POLICY
 	start_daemon member "NetmapFile $T/nm1/netmap.json
 TrustedKeysFile $T/nm1/trusted-keys
-NodeName server
-TestAcceptAll yes" || cannot "netmap meshsshd did not start: $(cat "$T/member.log")"
+PolicyFile $T/policy.hujson
+NodeName server" || cannot "netmap meshsshd did not start: $(cat "$T/member.log")"
 	out=$(ssh $SO -p $PORT_member $U@127.0.0.1 'echo $MESH_LOGIN $MESH_NODE')
 	check "netmap whois: identity from the signed netmap" '[ "$out" = "bob@example.com laptop" ]'
 	check "netmap whois: Accepted line names login and node" 'grep -q "Accepted none for $U from 127.0.0.1 port [0-9]* ssh2 (mesh bob@example.com node laptop)" "$T/member.log"'
+	out=$(LC_MESHX=1 LC_OTHER=2 ssh $SO -o SendEnv=LC_MESHX -o SendEnv=LC_OTHER -p $PORT_member $U@127.0.0.1 'echo "${LC_MESHX:-unset} ${LC_OTHER:-unset}"')
+	check "policy acceptEnv filters env requests" '[ "$out" = "1 unset" ]'
+	ssh -o LogLevel=INFO $SO -p $PORT_member root@127.0.0.1 true 2>"$T/check.err"
+	check "policy check rule: clear denial, SSO not configured" '[ $? = 255 ] && grep -q "meshsshd: access denied for root from laptop (bob@example.com): SSO check is not configured" "$T/check.err"'
+	check "policy check rule: log names rule 0" 'grep -q "Refused root from 127.0.0.1 port [0-9]*: SSO check is not configured.*(rule 0)" "$T/member.log"'
+	ssh -o LogLevel=INFO $SO -p $PORT_member nosuchuser$$@127.0.0.1 true 2>"$T/nouser.err"
+	check "unknown host user: refused with a reason" '[ $? = 255 ] && grep -q "access denied for nosuchuser$$ .*no such user" "$T/nouser.err"'
 
 	start_daemon stranger "NetmapFile $T/nm2/netmap.json
 TrustedKeysFile $T/nm2/trusted-keys
-NodeName server
-TestAcceptAll yes" || cannot "third meshsshd did not start"
+PolicyFile $T/policy.hujson
+NodeName server" || cannot "third meshsshd did not start"
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT_stranger"
 	line=""
 	read -r -t 5 line <&5
@@ -218,7 +236,7 @@ TestAcceptAll yes" || cannot "third meshsshd did not start"
 
 	# a netmap signed by an untrusted key is refused at start with a clear error
 	cp "$T/nm1/trusted-keys" "$T/nm2/other-trusted"
-	printf 'NetmapFile %s\nTrustedKeysFile %s\nNodeName server\n' "$T/nm2/netmap.json" "$T/nm2/other-trusted" >"$T/untrusted.conf"
+	printf 'NetmapFile %s\nTrustedKeysFile %s\nPolicyFile %s\nNodeName server\n' "$T/nm2/netmap.json" "$T/nm2/other-trusted" "$T/policy.hujson" >"$T/untrusted.conf"
 	out=$("$D" -t -f "$T/untrusted.conf" 2>&1)
 	check "netmap signed by an untrusted key: refused" '[ $? -ne 0 ] && echo "$out" | grep -qi "netmap"'
 
