@@ -1,0 +1,7 @@
+# Integration tests: the stock OpenSSH client (and paramiko) against the
+# server under test, across two network namespaces joined by WireGuard.
+# Fixtures in tests/integration/lib.sh; how to run them against OpenSSH's
+# sshd instead: tests/integration/README.md.
+INTEGRATION_TESTS += \
+	tests/integration/sshd_exec.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md
