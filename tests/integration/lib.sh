@@ -549,3 +549,42 @@ e2e_wait_file() { # e2e_wait_file FILE [ERE]: until FILE exists (and matches)
 		e2e_wait_for test -s "$1"
 	fi
 }
+
+# ---------------------------------------------------------------- terminal sessions
+
+# A scripted terminal session through tests/integration/sshd_pty_driver.py:
+#   e2e_pty_new; e2e_pty_step expect 'ERE' 'what it proves'; ...
+#   e2e_pty_run NAME ROWS COLS SSH-ARGS...   (one TAP line per described step)
+# Sets E2E_PTY_EXIT to ssh's exit status.
+e2e_pty_new() {
+	: >"$E2E_TMP/pty.steps"
+}
+
+e2e_pty_step() { # e2e_pty_step VERB ARG [DESCRIPTION]
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$E2E_TMP/pty.steps"
+}
+
+e2e_pty_run() {
+	local name=$1 rows=$2 cols=$3 status desc
+	shift 3
+	timeout -k 5 "$E2E_CLIENT_TIMEOUT_S" ip netns exec "$E2E_NS_C" \
+		env TERM=xterm-256color "$E2E_PYTHON" "$top_srcdir/tests/integration/sshd_pty_driver.py" \
+		"$rows" "$cols" "$E2E_TMP/$name.transcript" -- \
+		ssh -F "$E2E_TMP/ssh_config" "$@" <"$E2E_TMP/pty.steps" >"$E2E_TMP/$name.drv" 2>&1
+	E2E_PTY_EXIT=$(sed -n 's/^exit //p' "$E2E_TMP/$name.drv")
+	while IFS="$(printf '\t')" read -r status desc; do
+		case $status in
+		ok) [ -n "$desc" ] && e2e_ok 0 "$desc" ;;
+		FAIL | notrun)
+			[ -n "$desc" ] && e2e_ok 1 "$desc ($status)"
+			[ "$status" = FAIL ] &&
+				e2e_diag "transcript tail ($name):" "$(tail -c 600 "$E2E_TMP/$name.transcript" | tr -d '\r')"
+			;;
+		esac
+	done <"$E2E_TMP/$name.drv"
+	if [ -z "$E2E_PTY_EXIT" ]; then
+		e2e_ok 1 "the pty driver ran to the end ($name)"
+		e2e_diag "driver: $(tail -n 5 "$E2E_TMP/$name.drv")"
+	fi
+	return 0
+}

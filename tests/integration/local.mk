@@ -3,5 +3,8 @@
 # Fixtures in tests/integration/lib.sh; how to run them against OpenSSH's
 # sshd instead: tests/integration/README.md.
 INTEGRATION_TESTS += \
-	tests/integration/sshd_exec.sh
-EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md
+	tests/integration/sshd_exec.sh \
+	tests/integration/sshd_pty.sh \
+	tests/integration/sshd_sftp_scp.sh
+EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md \
+	tests/integration/sshd_pty_driver.py
