@@ -37,6 +37,7 @@ E2E_PYTHON=/usr/bin/python3 # Debian's, which has paramiko
 # Hang guards: a client that does not return within this many seconds is
 # killed and its assertion fails.  They are not timing assertions.
 E2E_CLIENT_TIMEOUT_S=${E2E_CLIENT_TIMEOUT_S:-120}
+E2E_BG_TIMEOUT_S=${E2E_BG_TIMEOUT_S:-600}
 E2E_READY_TIMEOUT_S=20
 E2E_POLL_INTERVAL_S=0.1
 
@@ -537,6 +538,23 @@ e2e_server_start() { # start the server under test in the server namespace
 e2e_bg() { # e2e_bg NAME CMD...: CMD in the background, output in NAME.out/.err; sets E2E_BG_PID
 	local name=$1
 	shift
+	# The wrappers are shell functions: expand them so that $! is the
+	# process itself, not a subshell that would leave it behind when killed.
+	case $1 in
+	e2e_ssh)
+		shift
+		set -- timeout -k 5 "$E2E_BG_TIMEOUT_S" ip netns exec "$E2E_NS_C" \
+			ssh -F "$E2E_TMP/ssh_config" "$@"
+		;;
+	e2e_in_client)
+		shift
+		set -- ip netns exec "$E2E_NS_C" "$@"
+		;;
+	e2e_in_server)
+		shift
+		set -- ip netns exec "$E2E_NS_S" "$@"
+		;;
+	esac
 	"$@" >"$name.out" 2>"$name.err" &
 	E2E_BG_PID=$!
 	e2e_track "$E2E_BG_PID"

@@ -5,6 +5,7 @@
 INTEGRATION_TESTS += \
 	tests/integration/sshd_exec.sh \
 	tests/integration/sshd_pty.sh \
-	tests/integration/sshd_sftp_scp.sh
+	tests/integration/sshd_sftp_scp.sh \
+	tests/integration/sshd_forward.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md \
-	tests/integration/sshd_pty_driver.py
+	tests/integration/sshd_pty_driver.py tests/integration/sshd_tcp_helper.py
