@@ -103,6 +103,17 @@ e2e_like() { # e2e_like GOT ERE DESC
 	fi
 }
 
+e2e_has() { # e2e_has GOT FIXED-STRING DESC
+	case $1 in
+	*"$2"*) e2e_ok 0 "$3" ;;
+	*)
+		e2e_ok 1 "$3"
+		e2e_diag "got:  '$(printf '%s' "$1" | head -c 2000)'" "want to contain: '$2'"
+		return 1
+		;;
+	esac
+}
+
 e2e_unlike() { # e2e_unlike GOT ERE DESC
 	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
 		e2e_ok 1 "$3"
@@ -223,9 +234,10 @@ e2e_in_server() { # run a command as root in the server namespace
 }
 
 e2e_as_user() { # e2e_as_user USER CMD...: run as USER in the server namespace
-	local user=$1
+	local user=$1 gid
 	shift
-	ip netns exec "$E2E_NS_S" setpriv --reuid "$user" --regid "$user" --init-groups \
+	gid=$(awk -F: -v u="$user" '$1 == u { print $4 }' "/etc/netns/$E2E_NS_S/passwd")
+	ip netns exec "$E2E_NS_S" setpriv --reuid "$user" --regid "$gid" --init-groups \
 		env -i HOME="$E2E_HOMES/$user" USER="$user" PATH=/usr/bin:/bin "$@"
 }
 
