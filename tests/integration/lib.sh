@@ -4,9 +4,10 @@
 # Sourced by tests/integration/sshd_*.sh.  It builds, per test run, two
 # network namespaces (client and server) joined by a veth pair, runs
 # wireguard-go in each, configured with `wg set` from the test netmap's keys
-# and addresses, creates two local accounts visible only inside the server
-# namespace (/etc/netns/NS/{passwd,group,shadow,gshadow,motd}), and starts
-# the server under test on the server's mesh addresses:
+# and addresses, creates two local accounts visible only to the server (an
+# overlay on /etc in the server's mount namespace holds its passwd, group,
+# shadow, gshadow and motd), and starts the server under test on the
+# server's mesh addresses:
 #
 #   MESHSSH_E2E_SERVER=meshsshd (default)  $top_builddir/sshd/meshsshd
 #   MESHSSH_E2E_SERVER=openssh             /usr/sbin/sshd with a public key,
@@ -16,7 +17,9 @@
 # Every name (namespace, interface <= 15 chars, UAPI socket, temp dir, user)
 # carries a per-run id, so tests run in parallel.  utmp, wtmp and lastlog are
 # per-run files bind-mounted over the system ones inside the server's mount
-# namespace.  The EXIT trap kills what the run started, by PID, then deletes
+# namespace.  (Not /etc/netns: a file bind-mounted over /etc/passwd vanishes
+# from the namespace when anything on the host renames a new /etc/passwd
+# into place, as useradd does.)  The EXIT trap kills what the run started, by PID, then deletes
 # the namespaces and files.  A test that cannot run skips outside CI and
 # fails under CI=true.
 #
@@ -158,7 +161,7 @@ e2e_require() { # fail or skip unless the machine can run this suite
 	local tool
 	[ "$(id -u)" -eq 0 ] || e2e_cannot_run "needs root (network namespaces)"
 	[ -c /dev/net/tun ] || e2e_cannot_run "no /dev/net/tun"
-	for tool in ip wg wireguard-go ssh ssh-keygen setpriv timeout ss useradd; do
+	for tool in ip wg wireguard-go ssh ssh-keygen setpriv nsenter timeout ss useradd; do
 		command -v "$tool" >/dev/null 2>&1 || e2e_cannot_run "missing tool: $tool"
 	done
 	case $E2E_SERVER in
@@ -212,7 +215,6 @@ e2e_cleanup() {
 		# shellcheck disable=SC2086
 		[ -n "$pids" ] && e2e_kill $pids
 		ip netns del "$ns" 2>/dev/null
-		rm -rf "/etc/netns/$ns"
 	done
 	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
 		if [ "${E2E_KEEP:-0}" = 1 ] || { [ "$E2E_FAILED" -gt 0 ] && [ "${E2E_KEEP_FAILED:-0}" = 1 ]; }; then
@@ -229,15 +231,15 @@ e2e_in_client() { # run a command as root in the client namespace
 	ip netns exec "$E2E_NS_C" "$@"
 }
 
-e2e_in_server() { # run a command as root in the server namespace
-	ip netns exec "$E2E_NS_S" "$@"
+e2e_in_server() { # run a command as root in the server's network and mount namespaces
+	nsenter -t "$E2E_SERVER_PID" -m -n "$@"
 }
 
 e2e_as_user() { # e2e_as_user USER CMD...: run as USER in the server namespace
 	local user=$1 gid
 	shift
-	gid=$(awk -F: -v u="$user" '$1 == u { print $4 }' "/etc/netns/$E2E_NS_S/passwd")
-	ip netns exec "$E2E_NS_S" setpriv --reuid "$user" --regid "$gid" --init-groups \
+	gid=$(awk -F: -v u="$user" '$1 == u { print $4 }' "$E2E_TMP/etc-up/passwd")
+	nsenter -t "$E2E_SERVER_PID" -m -n setpriv --reuid "$user" --regid "$gid" --init-groups \
 		env -i HOME="$E2E_HOMES/$user" USER="$user" PATH=/usr/bin:/bin "$@"
 }
 
@@ -370,9 +372,9 @@ e2e_tunnel_up() { # e2e_tunnel_up ADDR: does a TCP probe to ADDR get an answer?
 		grep -q 'Connection refused'
 }
 
-e2e_setup_users() { # two accounts, seen only inside the server namespace
-	local root=$E2E_TMP/etcroot etc=/etc/netns/$E2E_NS_S f u
-	mkdir -p "$root/etc" "$etc" || return 1
+e2e_setup_users() { # two accounts, seen only by the server (the /etc overlay)
+	local root=$E2E_TMP/etcroot etc=$E2E_TMP/etc-up f u
+	mkdir -p "$root/etc" "$etc" "$E2E_TMP/etc-work" || return 1
 	for f in passwd group shadow gshadow; do
 		cp -p "/etc/$f" "$root/etc/$f" || return 1
 	done
@@ -524,8 +526,9 @@ EOF
 
 e2e_server_start() { # start the server under test in the server namespace
 	local t=$E2E_TMP binds
-	# Login records go to per-run files: who/last in the tests read those.
-	binds="mount --bind '$t/utmp' /run/utmp && mount --bind '$t/wtmp' /var/log/wtmp &&"
+	# The test accounts and motd, then per-run login records.
+	binds="mount -t overlay e2e-etc -o lowerdir=/etc,upperdir='$t/etc-up',workdir='$t/etc-work' /etc &&"
+	binds="$binds mount --bind '$t/utmp' /run/utmp && mount --bind '$t/wtmp' /var/log/wtmp &&"
 	binds="$binds mount --bind '$t/lastlog' /var/log/lastlog &&"
 	if e2e_is_mesh; then
 		e2e_write_meshsshd_config
@@ -564,7 +567,7 @@ e2e_bg() { # e2e_bg NAME CMD...: CMD in the background, output in NAME.out/.err;
 		;;
 	e2e_in_server)
 		shift
-		set -- ip netns exec "$E2E_NS_S" "$@"
+		set -- nsenter -t "$E2E_SERVER_PID" -m -n "$@"
 		;;
 	esac
 	"$@" >"$name.out" 2>"$name.err" &

@@ -6,6 +6,11 @@ INTEGRATION_TESTS += \
 	tests/integration/sshd_exec.sh \
 	tests/integration/sshd_pty.sh \
 	tests/integration/sshd_sftp_scp.sh \
-	tests/integration/sshd_forward.sh
+	tests/integration/sshd_forward.sh \
+	tests/integration/sshd_agent.sh \
+	tests/integration/sshd_env.sh \
+	tests/integration/sshd_deny.sh \
+	tests/integration/sshd_multiplex.sh \
+	tests/integration/sshd_utmp.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md \
 	tests/integration/sshd_pty_driver.py tests/integration/sshd_tcp_helper.py

@@ -7,6 +7,14 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 
+cat >"$E2E_HOME/ticker.py" <<'PY'
+import time
+print("started-%d" % 3, flush=True)
+while True:
+    time.sleep(0.5)
+    print("tick-%d" % 6, flush=True)
+PY
+
 # The prompt is built so that the echo of the line that sets it never matches.
 PROMPT='\[e2e\]\$ '
 
@@ -23,7 +31,9 @@ e2e_pty_step expect 'sshtty-42' "SSH_TTY is the session's terminal"
 e2e_pty_step send 'echo size=$(stty size)\r'
 e2e_pty_step expect 'size=40 100' "the pty has the client's window size (40x100)"
 e2e_pty_step resize '50 132'
-e2e_pty_step send 'echo size=$(stty size)\r'
+# The window-change request and the typed line travel separately: let the
+# line wait (up to 10 s) for the new size instead of racing it.
+e2e_pty_step send 'for i in $(seq 100); do [ "$(stty size)" = "50 132" ] && break; sleep 0.1; done; echo size=$(stty size)\r'
 e2e_pty_step expect 'size=50 132' "window-change reaches the pty (50x132)"
 # Each job prints a line once it is the foreground process group, so the
 # control character never races the shell's fork.
@@ -33,12 +43,13 @@ e2e_pty_step send '\x03'
 e2e_pty_step expect "$PROMPT"
 e2e_pty_step send 'echo status=$?\r'
 e2e_pty_step expect 'status=130' "^C interrupts the foreground job (SIGINT, status 130)"
-e2e_pty_step send "sh -c 'echo started-\$((1+2)); while :; do sleep 1; echo tick-\$((3+3)); done'\\r"
+# One process (no shell waiting for a child) that says when it runs.
+e2e_pty_step send '/usr/bin/python3 ticker.py\r'
 e2e_pty_step expect 'started-3'
 e2e_pty_step send '\x1a'
 e2e_pty_step expect 'Stopped' "^Z stops the foreground job"
 e2e_pty_step send 'jobs -l\r'
-e2e_pty_step expect '\[1\]\+ +[0-9]+ Stopped +sh -c' "jobs lists the stopped job"
+e2e_pty_step expect '\[1\]\+ +[0-9]+ Stopped +/usr/bin/python3 ticker.py' "jobs lists the stopped job"
 e2e_pty_step send 'fg\r'
 e2e_pty_step expect 'tick-6' "fg resumes the stopped job"
 e2e_pty_step send '\x03'
