@@ -47,5 +47,6 @@ tests_unit_test_rec_audit_LDADD = $(REC_UNIT_LDADD)
 TESTS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_audit
 
 # Integration tests (root; real asciinema, rsyslog; Loki/HEC stand-ins in rec_receiver.py)
-INTEGRATION_TESTS += tests/integration/rec_file.sh tests/integration/rec_loki.sh
+INTEGRATION_TESTS += tests/integration/rec_file.sh tests/integration/rec_loki.sh \
+	tests/integration/rec_syslog.sh
 EXTRA_DIST += tests/integration/rec_lib.sh tests/integration/rec_receiver.py
