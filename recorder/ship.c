@@ -44,7 +44,7 @@ struct ship_sink {
 	unsigned backoff_ms;
 	uint64_t failures; /* consecutive */
 	char cursor_path[PATH_MAX];
-	char label[SINKSPEC_TARGET_MAX + 16];
+	char label[SINKSPEC_TARGET_MAX + 64];
 };
 
 struct ship {
