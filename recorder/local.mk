@@ -48,5 +48,5 @@ TESTS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_
 
 # Integration tests (root; real asciinema, rsyslog; Loki/HEC stand-ins in rec_receiver.py)
 INTEGRATION_TESTS += tests/integration/rec_file.sh tests/integration/rec_loki.sh \
-	tests/integration/rec_syslog.sh
+	tests/integration/rec_syslog.sh tests/integration/rec_hec.sh tests/integration/rec_spool_full.sh
 EXTRA_DIST += tests/integration/rec_lib.sh tests/integration/rec_receiver.py
