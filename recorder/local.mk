@@ -29,7 +29,7 @@ recorder_rec_sim_SOURCES = recorder/rec_sim.c
 recorder_rec_sim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 recorder_rec_sim_LDADD = $(RECORDER_LIBS) $(UTIL_LIBS)
 
-dist_man_MANS += man/meshssh-audit.5
+dist_man_MANS += man/meshssh-audit.5 man/meshssh-shipper.8
 
 # Unit tests
 REC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir) $(CURL_CFLAGS)
