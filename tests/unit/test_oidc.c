@@ -293,8 +293,16 @@ test_tokens(void)
 	is_int(verify(t, keys, &p, &err), MESH_ERR_UNSUPPORTED, "HS256 refused");
 	free(t);
 	is_int(verify("garbage", keys, &p, &err), MESH_ERR_PARSE, "garbage is a parse error");
-	is_int(
-	    verify("e30.e30", keys, &p, &err), MESH_ERR_UNSUPPORTED, "header without alg refused");
+	is_int(verify("e30.e30.AAAA", keys, &p, &err), MESH_ERR_UNSUPPORTED,
+	    "header without alg refused");
+	is_int(verify("e30.e30", keys, &p, &err), MESH_ERR_PARSE, "two parts refused");
+	/* cjose's decoder aborts on 1-mod-4 lengths: these must come back as errors */
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e.AAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "payload of 1 mod 4 length refused before cjose");
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e30.AAAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "signature of 1 mod 4 length refused before cjose");
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e3+0.AAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "non-base64url byte refused");
 	t = sign(rsa_a, "RS256", "key-a", claims_good());
 	is_int(verify(t, NULL, &p, &err), MESH_ERR_NOTFOUND, "no JWKS yet -> NOTFOUND");
 	free(t);
@@ -318,6 +326,13 @@ test_jwks(void)
 	oidc_jwks_free(k);
 	is_int(oidc_jwks_parse((const uint8_t *)priv, strlen(priv), &k, &err), MESH_ERR_INVALID,
 	    "jwks with private material refused");
+	{
+		static const char bad_n[] = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQABA\","
+					    "\"e\":\"AQAB\"}]}";
+
+		is_int(oidc_jwks_parse((const uint8_t *)bad_n, strlen(bad_n), &k, &err),
+		    MESH_ERR_PARSE, "jwks modulus of 1 mod 4 length refused before cjose");
+	}
 	is_int(oidc_jwks_parse((const uint8_t *)"{\"keys\":3}", 10, &k, &err), MESH_ERR_PARSE,
 	    "jwks without key array refused");
 	is_int(oidc_jwks_parse((const uint8_t *)"[", 1, &k, &err), MESH_ERR_PARSE,
