@@ -222,6 +222,14 @@ struct oidc_flow_info {
 	int64_t interval_s;
 };
 
+/*
+ * The text shown to the person (keyboard-interactive instruction or banner):
+ * the URL, the code, and how long it stays valid.  Pure; MESH_ERR_RANGE if
+ * buf is too small.  OIDC_INSTRUCTIONS_MAX always suffices.
+ */
+#define OIDC_INSTRUCTIONS_MAX (3 * OIDC_STRING_MAX + 256)
+int oidc_flow_instructions(const struct oidc_flow_info *info, int64_t now, char *buf, size_t len);
+
 /* Start a device authorization (discovers first if needed). */
 int oidc_flow_start(
     struct oidc_client *c, int64_t now, struct oidc_flow **out, struct mesh_error *err);

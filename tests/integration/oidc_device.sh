@@ -110,6 +110,8 @@ code=$(wait_code ok)
 check $? "flow started: the probe shows a user code ($code)"
 has "$TMP/ok.out" "verification_uri=$IDP_ISSUER/device"
 check $? "flow shows the verification URL"
+has "$TMP/ok.out" "Open $IDP_ISSUER/device?code=$code"
+check $? "the person is told which URL to open"
 idp_approve alice "$code"
 check $? "alice logs in at the IdP and approves the code"
 flow_wait
@@ -120,6 +122,22 @@ has "$TMP/ok.audit" '"type":"sso.check.started"'
 check $? "audit: check started"
 grep '"type":"sso.check.passed"' "$TMP/ok.audit" | grep -q '"subject":"[^"]'
 check $? "audit: check passed, with the IdP's subject"
+
+# --- confidential client (OIDCClientSecretFile) -----------------------------------
+timeout "$PROBE_BOUND_S" "$PROBE" -a "$IDP_CA" -i "$IDP_ISSUER" -c "$IDP_SECRET_CLIENT" \
+	-o alice@example.com </dev/null >"$TMP/nosecret.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && has "$TMP/nosecret.out" "error: device authorization: identity provider"
+check $? "a confidential client without its secret is refused by the IdP"
+flow_bg sec -c "$IDP_SECRET_CLIENT" -s "$TMP/client-secret" -i "$IDP_ISSUER" -o alice@example.com
+code=$(wait_code sec) && idp_approve alice "$code" oidc "$IDP_SECRET_CLIENT" && flow_wait
+check $? "with OIDCClientSecretFile the confidential client's check passes"
+chmod 644 "$TMP/client-secret"
+probe -d -c "$IDP_SECRET_CLIENT" -s "$TMP/client-secret" -i "$IDP_ISSUER" >"$TMP/sec2.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && has "$TMP/sec2.out" "client-secret"
+check $? "a world-readable client secret file is refused"
+chmod 600 "$TMP/client-secret"
 
 # --- wrong person ---------------------------------------------------------------
 flow_bg bob -i "$IDP_ISSUER" -o alice@example.com

@@ -103,6 +103,7 @@ static int
 run_flow(struct probe *p, struct oidc_client *c, struct checkcache *cache)
 {
 	const struct oidc_flow_info *info;
+	char text[OIDC_INSTRUCTIONS_MAX];
 	struct oidc_identity id = {0};
 	struct oidc_flow *f = NULL;
 	struct mesh_error err;
@@ -117,6 +118,8 @@ run_flow(struct probe *p, struct oidc_client *c, struct checkcache *cache)
 	}
 	info = oidc_flow_info(f);
 	printf("user_code=%s\nverification_uri=%s\n", info->user_code, info->verification_uri);
+	if (oidc_flow_instructions(info, probe_now(p), text, sizeof(text)) == 0)
+		fputs(text, stdout);
 	fflush(stdout);
 	for (;;) {
 		sleep_until(p, oidc_flow_next_poll(f));

@@ -415,6 +415,34 @@ test_device_and_token(void)
 	oidc_device_auth_clear(&d);
 	is_int(oidc_device_auth_parse(200, (const uint8_t *)dev_http, strlen(dev_http), &d, &err),
 	    MESH_ERR_PROTOCOL, "http verification uri refused");
+	{
+		static const char esc[] = "{\"device_code\":\"d\",\"user_code\":\"AB\\u001b[2J\","
+					  "\"verification_uri\":\"https://idp/device\","
+					  "\"expires_in\":60}";
+
+		is_int(oidc_device_auth_parse(200, (const uint8_t *)esc, strlen(esc), &d, &err),
+		    MESH_ERR_PROTOCOL, "user code with a terminal escape refused");
+	}
+	{
+		struct oidc_flow_info fi = {.user_code = "1PXH-DSUE",
+		    .verification_uri = "https://idp/device",
+		    .verification_uri_complete = NULL,
+		    .expires_at = 1000 + 600,
+		    .interval_s = 5};
+		char text[OIDC_INSTRUCTIONS_MAX], tiny[16];
+
+		is_int(oidc_flow_instructions(&fi, 1000, text, sizeof(text)), 0, "instructions");
+		ok(strstr(text, "Go to https://idp/device and enter the code 1PXH-DSUE") != NULL,
+		    "instructions show the URL and the code");
+		ok(strstr(text, "within 10 minutes") != NULL, "instructions show the time left");
+		fi.verification_uri_complete = "https://idp/device?code=1PXH-DSUE";
+		is_int(oidc_flow_instructions(&fi, 1590, text, sizeof(text)), 0, "instructions");
+		ok(strstr(text, "Open https://idp/device?code=1PXH-DSUE") != NULL,
+		    "instructions offer the complete URL");
+		ok(strstr(text, "within 1 minute,") != NULL, "singular minute");
+		is_int(oidc_flow_instructions(&fi, 1000, tiny, sizeof(tiny)), MESH_ERR_RANGE,
+		    "truncation reported");
+	}
 	is_int(
 	    oidc_device_auth_parse(401, (const uint8_t *)bad_client, strlen(bad_client), &d, &err),
 	    MESH_ERR_PROTOCOL, "IdP error refused");
