@@ -279,6 +279,12 @@ oidc_client_discovery(const struct oidc_client *c)
 	return c && c->discovered ? &c->disc : NULL;
 }
 
+enum oidc_claim
+oidc_client_claim(const struct oidc_client *c)
+{
+	return c->claim;
+}
+
 static int
 fetch_jwks(struct oidc_client *c, int64_t now, struct mesh_error *err)
 {
