@@ -42,7 +42,7 @@
 #define OIDC_POLL_INTERVAL_MAX_S     60
 #define OIDC_SLOW_DOWN_STEP_S	     5
 #define OIDC_FLOW_MAX_S		     1800 /* cap on the IdP's expires_in */
-/* JWKS refetch on an unknown kid at most this often. */
+/* After an unknown-kid refetch, the next one waits this long. */
 #define OIDC_JWKS_REFETCH_MIN_S 60
 /* The scopes asked for: openid plus what carries the mapped claims. */
 #define OIDC_SCOPE	     "openid email profile"

@@ -123,6 +123,20 @@ check $? "audit: check started"
 grep '"type":"sso.check.passed"' "$TMP/ok.audit" | grep -q '"subject":"[^"]'
 check $? "audit: check passed, with the IdP's subject"
 
+# --- key rotation: the token is signed with a key the client has not seen ----------
+flow_bg rot -i "$IDP_ISSUER" -o alice@example.com
+code=$(wait_code rot)
+check $? "flow started with the IdP's current keys fetched"
+old_kid=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0].get("kid"))')
+idp_rotate_key
+new_kid=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0].get("kid"))')
+[ -n "$new_kid" ] && [ "$new_kid" != "$old_kid" ]
+check $? "the IdP rotated its signing key ($old_kid -> $new_kid)"
+idp_approve alice "$code" && flow_wait
+check $? "the token signed with the new key verifies after a JWKS refetch"
+has "$TMP/rot.err" "refetching $IDP_ISSUER/jwks"
+check $? "the refetch on the unknown kid is logged"
+
 # --- confidential client (OIDCClientSecretFile) -----------------------------------
 timeout "$PROBE_BOUND_S" "$PROBE" -a "$IDP_CA" -i "$IDP_ISSUER" -c "$IDP_SECRET_CLIENT" \
 	-o alice@example.com </dev/null >"$TMP/nosecret.out" 2>&1

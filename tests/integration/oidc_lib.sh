@@ -13,6 +13,7 @@
 #   idp_approve USER CODE    the user's side of the device flow, as a browser
 #                            would: log in with the password, grant the
 #                            scope to the client, submit the user code
+#   idp_rotate_key           sign with a new key (new kid) from now on
 #   idp_stop                 stop it (by PID)
 # Needs: glewlwyd, sqlite3, openssl, curl, python3.
 
@@ -165,6 +166,21 @@ idp_approve() {
 	*prompt=deviceComplete*) return 0 ;;
 	*) echo "device code $code not accepted: $loc"; return 1 ;;
 	esac
+}
+
+# idp_rotate_key: the IdP signs with a new key from now on (new kid; the old
+# key leaves the JWKS).  Device codes already issued stay valid.
+idp_rotate_key() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$IDP_DIR/sign.key" \
+		>/dev/null 2>&1 && openssl pkey -in "$IDP_DIR/sign.key" -pubout -out "$IDP_DIR/sign.pub" \
+		|| { echo "openssl genpkey failed"; return 1; }
+	s=$(idp_admin PUT /mod/plugin/oidc "$(idp_plugin_json oidc 600)")
+	[ "$s" = 200 ] || { echo "plugin update: HTTP $s"; return 1; }
+	# the instance reads its key when it starts
+	s=$(idp_admin PUT /mod/plugin/oidc/disable '')
+	[ "$s" = 200 ] || { echo "plugin disable: HTTP $s"; return 1; }
+	s=$(idp_admin PUT /mod/plugin/oidc/enable '')
+	[ "$s" = 200 ] || { echo "plugin enable: HTTP $s"; return 1; }
 }
 
 idp_stop() {
