@@ -40,12 +40,26 @@
 #define NS_PER_MS	      1000000.0
 
 static double
-now_ns(void)
+clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec * NS_PER_S + (double)ts.tv_nsec;
+}
+
+/* Wall-clock time; the figures that count. */
+static double
+now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this process: shows what waiting for a busy machine added. */
+static double
+cpu_ns(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 struct buf {
@@ -153,7 +167,7 @@ main(int argc, char **argv)
 	size_t nodes = BENCH_NODES_DEFAULT, nprobe, i, found = 0, siglen = 0;
 	const char *write_dir = NULL;
 	char *sig = NULL;
-	double t0, load_ns, anchor_ns, whois_ns, linear_ns;
+	double t0, c0, load_ns, load_cpu_ns, anchor_ns, whois_ns, whois_cpu_ns, linear_ns;
 	int64_t now = (int64_t)time(NULL);
 	int i_arg;
 
@@ -192,6 +206,7 @@ main(int argc, char **argv)
 
 	/* load: signature check + parse + validation + indexes + freshness */
 	t0 = now_ns();
+	c0 = cpu_ns();
 	for (i = 0; i < BENCH_LOAD_RUNS; i++) {
 		netmap_free(nm);
 		nm = NULL;
@@ -204,6 +219,7 @@ main(int argc, char **argv)
 		}
 	}
 	load_ns = (now_ns() - t0) / BENCH_LOAD_RUNS;
+	load_cpu_ns = (cpu_ns() - c0) / BENCH_LOAD_RUNS;
 
 	/* whois: every address in a shuffled order, plus misses */
 	nprobe = nm->nindex * 2;
@@ -222,9 +238,11 @@ main(int argc, char **argv)
 		probe[j] = t;
 	}
 	t0 = now_ns();
+	c0 = cpu_ns();
 	for (i = 0; i < BENCH_WHOIS_LOOKUPS; i++)
 		found += netmap_whois(nm, &probe[i % nprobe]) != NULL;
 	whois_ns = (now_ns() - t0) / BENCH_WHOIS_LOOKUPS;
+	whois_cpu_ns = (cpu_ns() - c0) / BENCH_WHOIS_LOOKUPS;
 
 	/* anchor: linear scan over the nodes' addresses */
 	t0 = now_ns();
@@ -244,13 +262,14 @@ hit:
 
 	printf("netmap: %zu nodes, %zu users, %zu addresses, %zu bytes\n", nm->nnodes, nm->nusers,
 	    nm->nindex, doc.len);
-	printf("load+verify: %.2f ms (jansson parse alone: %.2f ms, ratio %.2f); target < %.0f ms: "
-	       "%s\n",
-	    load_ns / NS_PER_MS, anchor_ns / NS_PER_MS, load_ns / anchor_ns, BENCH_LOAD_TARGET_MS,
+	printf("load+verify: %.2f ms (cpu %.2f ms; jansson parse alone: %.2f ms, ratio %.2f); "
+	       "target < %.0f ms: %s\n",
+	    load_ns / NS_PER_MS, load_cpu_ns / NS_PER_MS, anchor_ns / NS_PER_MS,
+	    load_ns / anchor_ns, BENCH_LOAD_TARGET_MS,
 	    load_ns / NS_PER_MS < BENCH_LOAD_TARGET_MS ? "PASS" : "FAIL");
-	printf(
-	    "whois: %.1f ns per lookup (linear scan: %.0f ns, ratio %.4f); target < %.0f ns: %s\n",
-	    whois_ns, linear_ns, whois_ns / linear_ns, BENCH_WHOIS_TARGET_NS,
+	printf("whois: %.1f ns per lookup (cpu %.1f ns; linear scan: %.0f ns, ratio %.4f); "
+	       "target < %.0f ns: %s\n",
+	    whois_ns, whois_cpu_ns, linear_ns, whois_ns / linear_ns, BENCH_WHOIS_TARGET_NS,
 	    whois_ns < BENCH_WHOIS_TARGET_NS ? "PASS" : "FAIL");
 	printf("(%zu hits)\n", found);
 	free(probe);

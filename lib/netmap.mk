@@ -61,3 +61,9 @@ TESTS += tests/fuzz/fuzz_netmap_replay tests/fuzz/fuzz_hujson_replay
 TESTS += tests/integration/meshctl_netmap.sh
 EXTRA_DIST += tests/integration/meshctl_netmap.sh
 INTEGRATION_TESTS += tests/integration/wg_pubkey.sh
+
+check_PROGRAMS += tests/unit/test_netmap_fields
+tests_unit_test_netmap_fields_SOURCES = tests/unit/test_netmap_fields.c
+tests_unit_test_netmap_fields_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netmap_fields_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_netmap_fields

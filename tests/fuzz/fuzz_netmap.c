@@ -56,8 +56,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* errors are one line */
 	}
 	if (trust_keys_parse(data, size, &tk, &err) == 0) {
-		(void)trust_verify(NETMAP_SIG_CONTEXT, doc, sizeof(doc) - 1, data, size, tk, NULL,
-		    &err);
+		(void)trust_verify(
+		    NETMAP_SIG_CONTEXT, doc, sizeof(doc) - 1, data, size, tk, NULL, &err);
 		trust_keys_free(tk);
 	}
 	return 0;
