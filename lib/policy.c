@@ -1240,6 +1240,21 @@ pol_finish(struct policy *p)
 		for (i = 0; i < p->nrules; i++)
 			if ((p->rules[i].action == POLICY_CHECK) == (pass == 0))
 				p->order[n++] = (uint32_t)i;
+	if ((p->by_dst_tag = calloc(p->tags.n + 1, sizeof(*p->by_dst_tag))) == NULL)
+		return MESH_ERR_NOMEM;
+	for (i = 0; i < p->nrules; i++) {
+		const struct pol_rule *r = &p->rules[p->order[i]];
+		int rr = 0;
+
+		for (m = 0; m < r->dst_tags.n && rr == 0; m++)
+			rr = pol_idx_push(&p->by_dst_tag[r->dst_tags.v[m]], (uint32_t)i);
+		if (rr == 0 && r->dst_tagged)
+			rr = pol_idx_push(&p->by_dst_tagged, (uint32_t)i);
+		if (rr == 0 && (r->dst_self || r->dst_member || r->dst_logins.n))
+			rr = pol_idx_push(&p->by_dst_user, (uint32_t)i);
+		if (rr != 0)
+			return rr;
+	}
 	p->group_words = (p->groups.n + 63) / 64;
 	if (p->group_words == 0)
 		return 0;
@@ -1354,6 +1369,11 @@ policy_free(struct policy *p)
 		pol_rule_free(&p->rules[i]);
 	free(p->rules);
 	free(p->order);
+	for (i = 0; p->by_dst_tag && i < p->tags.n; i++)
+		free(p->by_dst_tag[i].v);
+	free(p->by_dst_tag);
+	free(p->by_dst_tagged.v);
+	free(p->by_dst_user.v);
 	for (i = 0; i < p->ntests; i++) {
 		free(p->tests[i].src);
 		pol_strv_free(p->tests[i].dst);

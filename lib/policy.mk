@@ -14,7 +14,8 @@ TESTS += tests/integration/policy_cli.sh
 EXTRA_DIST += tests/integration/policy_cli.sh \
 	tests/data/policy/kb1193-ssh.hujson tests/data/policy/kb1193-ssh-flipped.hujson \
 	tests/data/policy/kb1337-sshtests.hujson tests/data/policy/default.hujson \
-	tests/data/policy/bad-selector.hujson
+	tests/data/policy/bad-selector.hujson tests/data/policy/hosts.hujson \
+	tests/data/policy/netmap.json
 
 # Fuzzing policy parsing: a libFuzzer binary with --enable-fuzzing (clang), and
 # in every make check a replay of the corpus through the same entry point.
