@@ -572,6 +572,11 @@ publish(
 	struct stat st;
 	int r;
 
+	snprintf(idx_path, sizeof(idx_path), "%s%s", path, USERDB_INDEX_SUFFIX);
+	/* readers that map the old index re-check the files from now on */
+	if ((r = userdb_index_supersede(idx_path)) != 0)
+		return mesh_error_set(
+		    err, r, 0, 0, "%s: cannot mark superseded: %s", idx_path, strerror(errno));
 	if ((r = mesh_file_write_atomic(path, text, len, 0644, err)) != 0)
 		return r;
 	if (stat(path, &st) != 0)
@@ -582,7 +587,6 @@ publish(
 	stamp.mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
 	if ((r = userdb_index_build(kind, text, len, &stamp, &idx, &idxlen)) != 0)
 		return mesh_error_set(err, r, 0, 0, "%s: cannot index: %s", path, mesh_strerror(r));
-	snprintf(idx_path, sizeof(idx_path), "%s%s", path, USERDB_INDEX_SUFFIX);
 	r = mesh_file_write_atomic(idx_path, idx, idxlen, 0644, err);
 	free(idx);
 	return r;

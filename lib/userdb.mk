@@ -52,10 +52,10 @@ EXTRA_DIST += tests/integration/nss_exports.sh
 # and in every make check a replay of the corpus through the same entry point.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_userdb
-tests_fuzz_fuzz_userdb_SOURCES = tests/fuzz/fuzz_userdb.c
+# the reader is compiled in (not linked from libuserdb.a) so libFuzzer sees its coverage
+tests_fuzz_fuzz_userdb_SOURCES = tests/fuzz/fuzz_userdb.c lib/userdb.c lib/hostsdb.c
 tests_fuzz_fuzz_userdb_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_userdb_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_userdb_LDADD = $(USERDB_LIBS)
 endif
 check_PROGRAMS += tests/fuzz/fuzz_userdb_replay
 tests_fuzz_fuzz_userdb_replay_SOURCES = tests/fuzz/fuzz_userdb.c tests/fuzz/replay.c
@@ -65,3 +65,13 @@ tests_fuzz_fuzz_userdb_replay_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_userdb_replay_LDADD = $(MESHCORE_LIBS)
 TESTS += tests/fuzz/fuzz_userdb_replay
 EXTRA_DIST += tests/fuzz/corpus/userdb
+
+dist_man_MANS += man/nss_mesh.8 man/pam_mesh.8 man/meshssh-userdb.5
+
+# Benchmark helper (bench/bench_nss.sh): no sanitizers, it times glibc calls.
+noinst_PROGRAMS += bench/bench_nss
+bench_bench_nss_SOURCES = bench/bench_nss.c
+bench_bench_nss_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS) -O2
+bench_bench_nss_LDFLAGS =
+bench_bench_nss_LDADD = lib/libuserdb_pic.la
+EXTRA_DIST += bench/bench_nss.sh

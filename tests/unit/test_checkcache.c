@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checkcache.h"
+#include "oidc.h"
 #include "tap.h"
 
 #define T0   1800000000LL
@@ -120,10 +121,51 @@ test_persist(void)
 	checkcache_free(e);
 }
 
+static void
+count_events(json_t *ev, void *ctx)
+{
+	(void)ev;
+	(*(int *)ctx)++;
+}
+
+/* oidc_check_begin consults the cache before any network traffic. */
+static void
+test_check_uses_cache(void)
+{
+	struct oidc_config cfg;
+	struct oidc_client *c = NULL;
+	struct checkcache *cache = checkcache_new();
+	struct oidc_check_request req = {
+	    .owner = "alice@x", .node = "laptop", .host_user = "alice", .period_s = HOUR};
+	struct oidc_check *ch = NULL;
+	struct mesh_error err;
+	bool cached = false;
+	int events = 0;
+
+	oidc_config_init(&cfg);
+	/* an issuer nobody listens on: any request would fail */
+	cfg.issuer = strdup("https://127.0.0.1:9");
+	cfg.client_id = strdup("meshsshd");
+	is_int(oidc_client_new(&cfg, &c, &err), 0, "client without network");
+	checkcache_add(cache, "alice@x", "laptop", "alice", T0, HOUR);
+	is_int(oidc_check_begin(c, cache, &req, T0 + 60, count_events, &events, &ch, &cached, &err),
+	    0, "check within checkPeriod");
+	ok(cached && ch == NULL, "answered from the cache, no flow");
+	is_int(events, 0, "no audit event for a cached check");
+	req.node = NULL;
+	is_int(oidc_check_begin(c, cache, &req, T0 + 60, count_events, &events, &ch, &cached, &err),
+	    MESH_ERR_INVALID, "incomplete request refused");
+	oidc_check_free(NULL);
+	oidc_client_free(c);
+	oidc_config_clear(&cfg);
+	checkcache_free(cache);
+}
+
 int
 main(void)
 {
 	test_memory();
 	test_persist();
+	test_check_uses_cache();
 	return tap_done();
 }
