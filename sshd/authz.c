@@ -235,6 +235,7 @@ sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id, co
 	d->rule = pd.rule;
 	d->rule_line = pd.rule_line;
 	d->via_nonroot = pd.via_nonroot;
+	d->via_localpart = pd.via_localpart;
 	for (i = 0; pd.accept_env && pd.accept_env[i] && i < SSHD_ENV_PATTERNS; i++)
 		if ((d->accept_env[i] = strdup(pd.accept_env[i])) == NULL) {
 			sshd_decision_clear(d);
@@ -244,4 +245,14 @@ sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id, co
 	    : pd.action == POLICY_CHECK	       ? SSHD_CHECK
 					       : SSHD_REJECT;
 	return MESH_OK;
+}
+
+const struct netmap_user *
+sshd_authz_user(const struct sshd_authz *a, const struct sshd_identity *id)
+{
+	const struct netmap_node *n;
+
+	if (a->nm == NULL || (n = netmap_node_by_name(a->nm, id->node)) == NULL)
+		return NULL;
+	return n->user;
 }

@@ -35,6 +35,7 @@ struct sshd_decision {
 	int rule;	    /* 0-based policy rule, -1 when none matched */
 	unsigned rule_line; /* its line in the policy file, 0 if none */
 	bool via_nonroot;   /* granted by autogroup:nonroot: uid 0 must be refused */
+	bool via_localpart; /* granted by localpart:*@domain: the account may be provisioned */
 	char reason[SSHD_REASON_MAX];
 	/* acceptEnv patterns copied out of the policy, NULL-terminated */
 	char *accept_env[SSHD_ENV_PATTERNS + 1];
@@ -58,5 +59,10 @@ int sshd_authz_whois(
 int sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id,
     const char *host_user, struct sshd_decision *d);
 void sshd_decision_clear(struct sshd_decision *d);
+
+struct netmap_user;
+/* The netmap user owning the source node (NULL for tagged nodes or test identities). */
+const struct netmap_user *sshd_authz_user(
+    const struct sshd_authz *a, const struct sshd_identity *id);
 
 #endif

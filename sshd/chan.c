@@ -27,6 +27,7 @@
 #include "conn.h"
 #include "incubator.h"
 #include "log.h"
+#include "meshauth.h"
 
 #define SSHD_TERM_MAX 64
 
@@ -315,7 +316,8 @@ sshd_chan_env_cb(ssh_session s, ssh_channel c, const char *name, const char *val
 	const char *const *pats = (const char *const *)ch->conn->decision.accept_env;
 
 	if (ch->started || ch->client_env.n >= SSHD_ENV_MAX_VARS ||
-	    strlen(value) >= SSHD_ENV_VALUE_MAX || !sshd_env_accepted(pats, name)) {
+	    strlen(value) >= SSHD_ENV_VALUE_MAX || meshauth_env_reserved(name) ||
+	    !sshd_env_accepted(pats, name)) {
 		log_debug("refused env %s from client", name);
 		return -1;
 	}

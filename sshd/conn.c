@@ -26,6 +26,8 @@
 #include "conn.h"
 #include "fileio.h"
 #include "log.h"
+#include "meshauth.h"
+#include "provision.h"
 
 #define SSHD_GRACE_ALARM_SLACK_S 5    /* SIGALRM backstop after LoginGraceTime */
 #define SSHD_HOUSEKEEPING_MS	 1000 /* poll timeout once authenticated */
@@ -150,12 +152,41 @@ sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int 
 	sshd_conn_send_banner(c, text);
 }
 
+/* A host account for the caller's IdP user (localpart:*@domain, ProvisionUsers yes). */
+static struct passwd *
+sshd_conn_provision(struct sshd_conn *c, const char *user, struct passwd *pw)
+{
+	static struct provision_result res;
+	const struct netmap_user *nu = sshd_authz_user(c->authz, &c->id);
+	struct mesh_error err;
+	char buf[MESH_ERROR_TEXT_MAX + 256];
+
+	if (nu == NULL)
+		return NULL;
+	mesh_error_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (provision_ensure(&c->cfg->prov, nu, &res, &err) != 0) {
+		log_error("provisioning %s for %s: %s", user, c->id.login,
+		    mesh_error_format(&err, buf, sizeof(buf)));
+		return NULL;
+	}
+	if (res.created)
+		log_info("provisioned account %s (uid %u) for %s", res.name, res.uid, c->id.login);
+	memset(pw, 0, sizeof(*pw));
+	pw->pw_name = res.name;
+	pw->pw_uid = res.uid;
+	pw->pw_gid = res.gid;
+	pw->pw_dir = res.home;
+	pw->pw_shell = res.shell;
+	return pw;
+}
+
 static int
 sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 {
 	struct sshd_conn *c = userdata;
 	struct sshd_decision d;
-	struct passwd *pw;
+	struct passwd *pw, prov_pw;
 	char reason[SSHD_REASON_MAX * 2];
 
 	sshd_conn_config_banner(c);
@@ -182,6 +213,8 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		return SSH_AUTH_DENIED;
 	}
 	pw = getpwnam(user);
+	if (pw == NULL && d.via_localpart && c->cfg->prov.enabled)
+		pw = sshd_conn_provision(c, user, &prov_pw);
 	if (pw == NULL) {
 		(void)snprintf(reason, sizeof(reason), "no such user on this host");
 		log_info("Invalid user %s from %s port %u", user, c->client_addr, c->client_port);

@@ -19,10 +19,12 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "incubator.h"
 #include "log.h"
+#include "meshauth.h"
 #include "utmp.h"
 
 #define SSHD_MOTD_PATH	     "/etc/motd"
@@ -36,7 +38,8 @@ struct sshd_incubator {
 	const struct sshd_spawn *s;
 	int fd_in, fd_out, fd_err, status_fd;
 	bool interactive;
-	char msgs[SSHD_MSG_MAX]; /* PAM's informational messages (pam_motd) */
+	char msgs[SSHD_MSG_MAX];       /* PAM's informational messages (pam_motd) */
+	char ticket[MESHAUTH_ENV_MAX]; /* "MESH_AUTH_INFO_0=..." handed to pam_mesh */
 	size_t msglen;
 };
 
@@ -223,6 +226,32 @@ static void __attribute__((noreturn)) sshd_user_exec(struct sshd_incubator *inc,
 	_exit(SSHD_EXIT_EXEC_FAILED);
 }
 
+/* The hand-off ticket never reaches the user's environment. */
+static void
+sshd_incubator_drop_reserved(char **env)
+{
+	size_t i, j = 0;
+
+	for (i = 0; env && env[i]; i++) {
+		const char *eq = strchr(env[i], '=');
+		char name[SSHD_ENV_NAME_MAX + 1];
+		size_t n = eq ? (size_t)(eq - env[i]) : strlen(env[i]);
+
+		if (n < sizeof(name)) {
+			memcpy(name, env[i], n);
+			name[n] = '\0';
+			if (meshauth_env_reserved(name)) {
+				explicit_bzero(env[i], strlen(env[i]));
+				free(env[i]);
+				continue;
+			}
+		}
+		env[j++] = env[i];
+	}
+	if (env)
+		env[j] = NULL;
+}
+
 static int
 sshd_pam_open(struct sshd_incubator *inc, pam_handle_t **pamh)
 {
@@ -238,6 +267,11 @@ sshd_pam_open(struct sshd_incubator *inc, pam_handle_t **pamh)
 	if ((r = pam_set_item(*pamh, PAM_RHOST, s->rhost)) != PAM_SUCCESS ||
 	    (r = pam_set_item(*pamh, PAM_TTY, s->tty ? s->tty : "ssh")) != PAM_SUCCESS)
 		return r;
+	/* the policy's decision, for pam_mesh's account step (one-time ticket) */
+	if (meshauth_issue(meshauth_dir(), s->user, s->rhost, (int64_t)time(NULL), inc->ticket,
+		sizeof(inc->ticket)) != 0 ||
+	    pam_putenv(*pamh, inc->ticket) != PAM_SUCCESS)
+		inc->ticket[0] = '\0';
 	r = pam_acct_mgmt(*pamh, 0);
 	if (r != PAM_SUCCESS)
 		return r;
@@ -275,6 +309,11 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 
 	if (s->use_pam) {
 		r = sshd_pam_open(&inc, &pamh);
+		if (inc.ticket[0]) {
+			/* consumed by pam_mesh when it ran; never left behind */
+			meshauth_revoke(meshauth_dir(), strchr(inc.ticket, '=') + 1);
+			explicit_bzero(inc.ticket, sizeof(inc.ticket));
+		}
 		if (r != PAM_SUCCESS) {
 			log_error("PAM: %s for %s from %s",
 			    pamh ? pam_strerror(pamh, r) : "pam_start failed", s->user, s->rhost);
@@ -284,6 +323,7 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 		}
 		session_open = true;
 		pam_env = pam_getenvlist(pamh);
+		sshd_incubator_drop_reserved(pam_env);
 	}
 	if (s->tty) {
 		struct group *tty_group = getgrnam("tty");
@@ -310,7 +350,8 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 			sshd_incubator_show(&inc, inc.msgs, inc.msglen);
 		if (have_lastlog)
 			sshd_write_all(inc.fd_out, lastlog, strlen(lastlog));
-		if (s->print_motd)
+		/* pam_motd already showed it when it says so: never twice */
+		if (s->print_motd && !(pamh && pam_getenv(pamh, "MOTD_SHOWN")))
 			sshd_incubator_motd(&inc);
 	}
 

@@ -56,6 +56,8 @@ sshd_config_new(struct sshd_config **out)
 	c->print_motd = true;
 	c->print_last_log = true;
 	c->use_pam = true;
+	provision_conf_init(&c->prov);
+	c->prov.use_lckpwdf = true;
 	if (sshd_set_str(&c->interface, SSHD_DEFAULT_INTERFACE) != 0 ||
 	    sshd_set_str(&c->netmap_file, LOCALSTATEDIR "/lib/meshssh/netmap.json") != 0 ||
 	    sshd_set_str(&c->trusted_keys_file, SSHD_CONF_DIR "/trusted-keys") != 0 ||
@@ -91,6 +93,7 @@ sshd_config_free(struct sshd_config *c)
 	free(c->pid_file);
 	free(c->banner);
 	free(c->sftp_server);
+	provision_conf_free(&c->prov);
 #ifdef MESH_TEST_BUILD
 	free(c->test_id_login);
 	free(c->test_id_node);
@@ -242,21 +245,6 @@ struct sshd_kw {
 #define KW_OFF(f) offsetof(struct sshd_config, f)
 
 static int
-sshd_kw_provision(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
-{
-	bool v;
-	int r;
-
-	if ((r = conf_arg_bool(l, 0, &v, err)) != 0)
-		return r;
-	if (v)
-		return mesh_error_set(err, MESH_ERR_UNSUPPORTED, l->line, 0,
-		    "ProvisionUsers: \"yes\" is not supported yet");
-	c->provision_users = false;
-	return MESH_OK;
-}
-
-static int
 sshd_kw_alive_count(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
 {
 	uint64_t v;
@@ -301,7 +289,6 @@ static const struct sshd_kw sshd_keywords[] = {
     {"PrintMotd", 1, NULL, KW_OFF(print_motd), KW_BOOL},
     {"PrintLastLog", 1, NULL, KW_OFF(print_last_log), KW_BOOL},
     {"UsePAM", 1, NULL, KW_OFF(use_pam), KW_BOOL},
-    {"ProvisionUsers", 1, sshd_kw_provision, 0, KW_FN},
 #ifdef MESH_TEST_BUILD
     {"TestUnboundListen", 1, NULL, KW_OFF(test_unbound), KW_BOOL},
     {"TestIdentity", 2, sshd_kw_test_identity, 0, KW_FN},
@@ -322,9 +309,14 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 	for (i = 0; i < sizeof(sshd_keywords) / sizeof(sshd_keywords[0]); i++)
 		if (strcasecmp(l->keyword, sshd_keywords[i].name) == 0)
 			kw = &sshd_keywords[i];
-	if (kw == NULL)
+	if (kw == NULL) {
+		/* ProvisionUsers, ProvisionUidRange, ... belong to lib/provision */
+		r = provision_conf_keyword(&c->prov, l, err);
+		if (r != MESH_ERR_NOTFOUND)
+			return r;
 		return mesh_error_set(
 		    err, MESH_ERR_INVALID, l->line, 1, "unknown keyword \"%s\"", l->keyword);
+	}
 	if ((r = conf_want_args(l, kw->nargs, false, err)) != 0)
 		return r;
 	switch (kw->kind) {

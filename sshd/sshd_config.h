@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "provision.h"
 
 #define SSHD_DEFAULT_PORT	     22
 #define SSHD_DEFAULT_INTERFACE	     "mesh0"
@@ -53,7 +54,7 @@ struct sshd_config {
 	bool print_motd;
 	bool print_last_log;
 	bool use_pam;
-	bool provision_users;
+	struct provision_conf prov; /* Provision* keywords (lib/provision.h) */
 #ifdef MESH_TEST_BUILD
 	bool test_unbound;   /* TestUnboundListen: no SO_BINDTODEVICE, loopback allowed */
 	char *test_id_login; /* TestIdentity LOGIN NODE: whois answer for any source */

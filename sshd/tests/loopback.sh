@@ -159,6 +159,9 @@ ssh $SO $CM -O exit -p $P $U@127.0.0.1 2>/dev/null
 check "log: Accepted none line in OpenSSH style" 'grep -q "Accepted none for $U from 127.0.0.1 port [0-9]* ssh2 (mesh alice@example.com node laptop)" "$T/main.log"'
 check "log: Disconnected line" 'grep -q "Disconnected from user $U 127.0.0.1 port [0-9]*" "$T/main.log"'
 
+out=$(ssh -o ServerAliveInterval=1 -o ServerAliveCountMax=2 $SO -p $P $U@127.0.0.1 'sleep 4; echo alive')
+check "client keepalives are answered (session outlives 2 missed-reply windows)" '[ "$out" = alive ]'
+
 # SIGHUP reloads without dropping a running session
 $S 'sleep 2; echo survived' >"$T/survive" &
 SP=$!
@@ -174,6 +177,20 @@ exec 4<>"/dev/tcp/127.0.0.1/$P"
 for _ in $(seq 100); do grep -q "Timeout before authentication" "$T/main.log" && break; sleep 0.1; done
 check "LoginGraceTime drops a silent client" 'grep -q "Timeout before authentication for 127.0.0.1" "$T/main.log"'
 exec 4<&-
+
+# MaxStartups 1: a second unauthenticated connection is dropped, then served again
+start_daemon crowd "TestIdentity alice@example.com laptop
+TestAcceptAll yes
+MaxStartups 1
+LoginGraceTime 30" || cannot "MaxStartups meshsshd did not start"
+exec 6<>"/dev/tcp/127.0.0.1/$PORT_crowd"
+for _ in $(seq 50); do grep -q "Connection from 127.0.0.1" "$T/crowd.log" && break; sleep 0.1; done
+ssh $SO -p $PORT_crowd $U@127.0.0.1 true 2>/dev/null
+rc=$?
+check "MaxStartups: connection past the limit refused" '[ $rc = 255 ] && grep -q "drop connection #1 from \[127.0.0.1\]:[0-9]* past MaxStartups" "$T/crowd.log"'
+exec 6<&-
+for _ in $(seq 50); do [ "$(ssh $SO -p $PORT_crowd $U@127.0.0.1 echo back 2>/dev/null)" = back ] && break; sleep 0.2; done
+check "MaxStartups: served again once the silent client left" '[ "$(ssh $SO -p $PORT_crowd $U@127.0.0.1 echo back)" = back ]'
 
 # policy refusal: banner to the client, log line with the rule
 start_daemon deny "TestIdentity alice@example.com laptop" || cannot "second meshsshd did not start"

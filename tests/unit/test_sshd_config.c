@@ -60,12 +60,15 @@ test_keywords(void)
 			   "LoginGraceTime 1m30s\n"
 			   "MaxStartups 5:50:20\n"
 			   "SftpServer /usr/lib/sftp\n"
-			   "ProvisionUsers no\n"
+			   "ProvisionUsers yes\n"
+			   "ProvisionUidRange 80000-80999\n"
 			   "ClientAliveInterval 15\n"
 			   "ClientAliveCountMax 4\n"
 			   "PrintMotd no\n";
 
 	is_int(parse(text, &c, &err), 0, "every keyword parses");
+	if (err.code)
+		printf("#   %u: %s\n", err.line, err.text);
 	is_int(c->port, 2222, "Port");
 	is_int(c->nlisten, 3, "three ListenAddress");
 	is_str(c->listen[0].host, "100.64.0.1", "v4 listen address");
@@ -85,6 +88,8 @@ test_keywords(void)
 	is_int(c->client_alive_interval_s, 15, "ClientAliveInterval");
 	is_int(c->client_alive_count_max, 4, "ClientAliveCountMax");
 	ok(!c->print_motd, "PrintMotd no");
+	ok(c->prov.enabled, "ProvisionUsers yes (lib/provision keyword)");
+	is_int(c->prov.uid_min, 80000, "ProvisionUidRange min");
 	sshd_config_free(c);
 }
 
@@ -107,7 +112,7 @@ test_errors(void)
 	    {"LogLevel LOUD\n", 1, "unknown level"},
 	    {"MaxStartups 10:30\n", 1, "MaxStartups"},
 	    {"MaxStartups 20:30:10\n", 1, "MaxStartups"},
-	    {"ProvisionUsers yes\n", 1, "not supported yet"},
+	    {"ProvisionUidRange 10-5\n", 1, "ProvisionUidRange"},
 	    {"LoginGraceTime soon\n", 1, "not a time"},
 	    {"Port\n", 1, "expected 1 argument"},
 	    {"Interface averyveryverylongname\n", 0, "not an interface name"},
@@ -119,7 +124,11 @@ test_errors(void)
 		struct mesh_error err;
 		char name[128];
 
+		char *nl;
+
 		(void)snprintf(name, sizeof(name), "rejects %.40s", cases[i].text);
+		while ((nl = strchr(name, '\n')) != NULL)
+			*nl = ' ';
 		ok(parse(cases[i].text, &c, &err) < 0, name);
 		(void)snprintf(name, sizeof(name), "error line %u for case %zu", cases[i].line, i);
 		is_int(err.line, cases[i].line, name);
