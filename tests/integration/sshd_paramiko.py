@@ -141,10 +141,18 @@ def run(t, cmd, stdin=None, env=None):
         for k, v in env.items():
             chan.set_environment_variable(k, v)
     chan.exec_command(cmd)
-    if stdin is not None:
-        chan.sendall(stdin)
-    chan.shutdown_write()
+
+    # Write and read at once: the windows and buffers on the way may hold
+    # less than the whole input.
+    def feed():
+        if stdin is not None:
+            chan.sendall(stdin)
+        chan.shutdown_write()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
     out = read_all(chan)
+    writer.join(IO_TIMEOUT_S)
     chan.settimeout(IO_TIMEOUT_S)
     err = b""
     while True:
