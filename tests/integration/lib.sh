@@ -426,7 +426,7 @@ e2e_setup_keys() { # host key, client key, known_hosts, ssh_config, netmap, poli
 		echo "  CheckHostIP no"
 		echo "  BatchMode yes"
 		echo "  ConnectTimeout 20"
-		echo "  LogLevel ERROR"
+		echo "  LogLevel INFO" # the default; ERROR would hide the server's banner
 		echo "  ControlMaster no"
 		echo "  ControlPath none"
 		echo "  IdentitiesOnly yes"
@@ -506,6 +506,18 @@ EOF
 
 e2e_write_meshsshd_config() {
 	local t=$E2E_TMP
+	# The test accounts are local ones: the PAM stack of OpenSSH's sshd,
+	# without pam_mesh (not installed here).
+	mkdir -p "$t/etc-up/pam.d"
+	cat >"$t/etc-up/pam.d/meshsshd" <<EOF
+# meshsshd under test (tests/integration/lib.sh)
+account    required     pam_nologin.so
+@include common-account
+session    optional     pam_loginuid.so
+@include common-session
+session    required     pam_limits.so
+session    required     pam_env.so
+EOF
 	cat >"$t/meshsshd.conf" <<EOF
 # meshsshd under test
 ListenAddress $E2E_SRV_ADDR4

@@ -12,6 +12,9 @@ INTEGRATION_TESTS += \
 	tests/integration/sshd_deny.sh \
 	tests/integration/sshd_multiplex.sh \
 	tests/integration/sshd_utmp.sh \
-	tests/integration/sshd_knownhosts.sh
+	tests/integration/sshd_knownhosts.sh \
+	tests/integration/sshd_privsep.sh \
+	tests/integration/sshd_paramiko.sh
 EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md \
-	tests/integration/sshd_pty_driver.py tests/integration/sshd_tcp_helper.py
+	tests/integration/sshd_pty_driver.py tests/integration/sshd_tcp_helper.py \
+	tests/integration/sshd_privsep_probe.py tests/integration/sshd_paramiko.py
