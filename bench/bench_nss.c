@@ -9,11 +9,16 @@
  *   bench_nss run N CALLS        CALLS getpwnam_r and CALLS getpwuid_r of
  *                                random accounts through glibc; prints
  *                                "getpwnam MEDIAN P99 getpwuid MEDIAN P99" (us)
+ *   bench_nss direct SO N CALLS  the same, calling the module's
+ *                                _nss_mesh_getpw*_r directly (dlopen): the
+ *                                module's own cost without glibc's dispatch
  * Accounts are "uNNNNNN" with uid BENCH_UID_BASE + i, the same in every mode.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <nss.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +191,36 @@ dbl_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+typedef int (*pwnam_fn)(const char *, struct passwd *, char *, size_t, struct passwd **);
+typedef int (*pwuid_fn)(uid_t, struct passwd *, char *, size_t, struct passwd **);
+typedef enum nss_status (*nss_pwnam_fn)(const char *, struct passwd *, char *, size_t, int *);
+typedef enum nss_status (*nss_pwuid_fn)(uid_t, struct passwd *, char *, size_t, int *);
+
+static nss_pwnam_fn direct_nam;
+static nss_pwuid_fn direct_uid;
+
+static int
+call_nam(const char *name, struct passwd *pw, char *buf, size_t len, struct passwd **res)
+{
+	int e;
+
+	if (direct_nam == NULL)
+		return getpwnam_r(name, pw, buf, len, res);
+	*res = direct_nam(name, pw, buf, len, &e) == NSS_STATUS_SUCCESS ? pw : NULL;
+	return 0;
+}
+
+static int
+call_uid(uid_t uid, struct passwd *pw, char *buf, size_t len, struct passwd **res)
+{
+	int e;
+
+	if (direct_uid == NULL)
+		return getpwuid_r(uid, pw, buf, len, res);
+	*res = direct_uid(uid, pw, buf, len, &e) == NSS_STATUS_SUCCESS ? pw : NULL;
+	return 0;
+}
+
 static int
 run(size_t n, size_t calls)
 {
@@ -196,23 +231,23 @@ run(size_t n, size_t calls)
 
 	srandom(BENCH_SEED);
 	/* warm up: map files, load the module */
-	getpwnam_r("u000000", &pw, buf, sizeof(buf), &res);
+	call_nam("u000000", &pw, buf, sizeof(buf), &res);
 	for (i = 0; i < calls; i++) {
 		size_t k = (size_t)random() % n;
 		double t0;
 
 		snprintf(name, sizeof(name), "u%06zu", k);
 		t0 = now_us();
-		getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+		call_nam(name, &pw, buf, sizeof(buf), &res);
 		tn[i] = now_us() - t0;
 		miss += res == NULL || pw.pw_uid != BENCH_UID_BASE + k;
 		t0 = now_us();
-		getpwuid_r((uid_t)(BENCH_UID_BASE + k), &pw, buf, sizeof(buf), &res);
+		call_uid((uid_t)(BENCH_UID_BASE + k), &pw, buf, sizeof(buf), &res);
 		tu[i] = now_us() - t0;
 		miss += res == NULL || strcmp(pw.pw_name, name) != 0;
 	}
 	if (miss) {
-		fprintf(stderr, "bench_nss: %zu lookups failed\n", miss);
+		fprintf(stderr, "bench_nss: %zu of %zu lookups failed\n", miss, 2 * calls);
 		return 1;
 	}
 	qsort(tn, calls, sizeof(double), dbl_cmp);
@@ -224,11 +259,29 @@ run(size_t n, size_t calls)
 	return 0;
 }
 
+static int
+direct(const char *so, size_t n, size_t calls)
+{
+	void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+
+	if (h == NULL) {
+		fprintf(stderr, "bench_nss: %s\n", dlerror());
+		return 1;
+	}
+	direct_nam = (nss_pwnam_fn)(uintptr_t)dlsym(h, "_nss_mesh_getpwnam_r");
+	direct_uid = (nss_pwuid_fn)(uintptr_t)dlsym(h, "_nss_mesh_getpwuid_r");
+	if (direct_nam == NULL || direct_uid == NULL)
+		return 1;
+	return run(n, calls);
+}
+
 int
 main(int argc, char **argv)
 {
 	size_t n;
 
+	if (argc == 5 && strcmp(argv[1], "direct") == 0)
+		return direct(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10));
 	if (argc != 4 || (n = strtoul(argv[3], NULL, 10)) == 0) {
 		fprintf(stderr,
 		    "usage: bench_nss gen-mesh|gen-files|gen-cache PATH N | "

@@ -68,8 +68,17 @@ for n in $counts; do
 	for mode in mesh cache; do
 		set -- $(run "$mode" "$n" 20000)
 		printf '%-8s %-6s %10s %10s %10s %10s %8s %8s\n' "$n" "$mode" "$2" "$3" "$5" "$6" \
-			"$(awk -v a="$2" -v b="$fn" 'BEGIN { printf "%.3f", a / b }')" \
-			"$(awk -v a="$5" -v b="$fu" 'BEGIN { printf "%.3f", a / b }')"
+			"$(awk -v a="$2" -v b="$fn" 'BEGIN { printf "%.2g", a / b }')" \
+			"$(awk -v a="$5" -v b="$fu" 'BEGIN { printf "%.2g", a / b }')"
 	done
+	# the module alone, without glibc's dispatch (nsswitch.conf stat, nscd probe)
+	set -- $(MESH_USERDB_DIR=$tmp/mesh.$n "$bin" direct "$module" "$n" 20000)
+	printf '%-8s %-6s %10s %10s %10s %10s %8s %8s\n' "$n" direct "$2" "$3" "$5" "$6" - -
 done
+# glibc's own floor: files with a 30-line /etc/passwd (no mesh accounts)
+mkdir -m 755 "$tmp/files.1" "$tmp/mesh.1" "$tmp/cache.1"
+"$bin" gen-files "$tmp/files.1/passwd" 1
+set -- $(run files 1 20000)
+printf '%-8s %-6s %10s %10s %10s %10s %8s %8s\n' 1 floor "$2" "$3" "$5" "$6" - -
 echo "# ratio = median of the module / median of files (lower is faster)"
+echo "# direct = the module's functions called without glibc; floor = glibc + files, 1 account"
