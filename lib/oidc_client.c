@@ -546,3 +546,18 @@ out:
 	http_body_wipe(&body);
 	return r;
 }
+
+int
+oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_error *err)
+{
+	struct oidc_client *c = NULL;
+	int r;
+
+	if (!oidc_config_enabled(cfg))
+		return oidc_config_validate(cfg, err);
+	if ((r = oidc_client_new(cfg, &c, err)) < 0)
+		return r;
+	r = oidc_client_discover(c, now, err);
+	oidc_client_free(c);
+	return r;
+}

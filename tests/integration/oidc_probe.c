@@ -183,6 +183,10 @@ main(int argc, char **argv)
 		printf("error: check cache: %s\n", err.text);
 		goto out;
 	}
+	if (p.discover_only && oidc_config_test(&p.cfg, probe_now(), &err) < 0) {
+		printf("error: %s\n", err.text);
+		goto out;
+	}
 	if (oidc_client_new(&p.cfg, &c, &err) < 0) {
 		printf("error: %s\n", err.text);
 		goto out;
