@@ -265,6 +265,8 @@ struct oidc_check_request {
 	const char *node;      /* source node name */
 	const char *host_user; /* local account asked for */
 	int64_t period_s;      /* the rule's checkPeriod; 0 = every time */
+	/* OIDCCheckCacheFile: shared between forked connections; else the in-memory cache */
+	const char *cache_file;
 };
 
 /* Receives each audit event (caller keeps a reference only if it increfs). */
@@ -273,7 +275,8 @@ typedef void (*oidc_audit_fn)(json_t *event, void *ctx);
 struct oidc_check;
 
 /*
- * Begin a check.  When the cache (may be NULL) holds a good check for the
+ * Begin a check.  When the cache (req->cache_file, else cache; both may be
+ * absent) holds a good check for the
  * triple, *cached is set and no flow starts (no audit event: nothing was
  * asked).  Otherwise a device flow starts (audit "started"); show the person
  * oidc_check_instructions() and call oidc_check_step() at
