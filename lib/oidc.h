@@ -218,6 +218,7 @@ int oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_err
 int oidc_client_discover(struct oidc_client *c, int64_t now, struct mesh_error *err);
 const struct oidc_discovery *oidc_client_discovery(const struct oidc_client *c);
 enum oidc_claim oidc_client_claim(const struct oidc_client *c);
+const char *oidc_client_issuer(const struct oidc_client *c);
 
 struct oidc_flow;
 

@@ -32,12 +32,11 @@ struct oidc_check {
 static void
 check_audit(const struct oidc_check *ch, enum oidc_audit_kind kind, const char *reason, int64_t now)
 {
-	const struct oidc_discovery *d = oidc_client_discovery(ch->client);
 	struct oidc_audit_info info = {
 	    .owner = ch->owner,
 	    .node = ch->node,
 	    .host_user = ch->host_user,
-	    .issuer = d ? d->issuer : NULL,
+	    .issuer = oidc_client_issuer(ch->client),
 	    .subject = ch->id.subject,
 	    .reason = reason,
 	    .time = now,

@@ -280,6 +280,12 @@ oidc_client_discovery(const struct oidc_client *c)
 	return c && c->discovered ? &c->disc : NULL;
 }
 
+const char *
+oidc_client_issuer(const struct oidc_client *c)
+{
+	return c->issuer;
+}
+
 enum oidc_claim
 oidc_client_claim(const struct oidc_client *c)
 {
