@@ -5,7 +5,8 @@
  *
  * Three layers, one header:
  *  - configuration (meshsshd.conf keywords OIDCIssuer, OIDCClientID,
- *    OIDCClientSecretFile, OIDCClaim, OIDCCABundle, OIDCTimeout);
+ *    OIDCClientSecretFile, OIDCClaim, OIDCCABundle, OIDCTimeout,
+ *    OIDCCheckCacheFile);
  *  - pure cores, no I/O and no clock reads: parsers for the discovery
  *    document, the device authorization and token responses, the JWKS, and
  *    the ID token verifier (signature with cjose, alg allow-list, iss, aud,
@@ -69,6 +70,7 @@ struct oidc_config {
 	enum oidc_claim claim;	  /* OIDCClaim, default email */
 	char *ca_bundle;	  /* OIDCCABundle: PEM file, default system store */
 	unsigned timeout_s;	  /* OIDCTimeout: total per HTTP request */
+	char *check_cache_file; /* OIDCCheckCacheFile: persist passed checks; NULL = memory only */
 };
 
 void oidc_config_init(struct oidc_config *c);
@@ -207,10 +209,16 @@ struct oidc_client;
 int oidc_client_new(
     const struct oidc_config *cfg, struct oidc_client **out, struct mesh_error *err);
 void oidc_client_free(struct oidc_client *c);
-/* Fetch and check the discovery document and the JWKS (meshsshd -t calls this). */
+/*
+ * meshsshd -t: validate cfg, read the secret file, fetch the discovery
+ * document and the JWKS.  0 or the first problem in err.
+ */
+int oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_error *err);
+/* Fetch and check the discovery document and the JWKS. */
 int oidc_client_discover(struct oidc_client *c, int64_t now, struct mesh_error *err);
 const struct oidc_discovery *oidc_client_discovery(const struct oidc_client *c);
 enum oidc_claim oidc_client_claim(const struct oidc_client *c);
+const char *oidc_client_issuer(const struct oidc_client *c);
 
 struct oidc_flow;
 
@@ -258,6 +266,8 @@ struct oidc_check_request {
 	const char *node;      /* source node name */
 	const char *host_user; /* local account asked for */
 	int64_t period_s;      /* the rule's checkPeriod; 0 = every time */
+	/* OIDCCheckCacheFile: shared between forked connections; else the in-memory cache */
+	const char *cache_file;
 };
 
 /* Receives each audit event (caller keeps a reference only if it increfs). */
@@ -266,7 +276,8 @@ typedef void (*oidc_audit_fn)(json_t *event, void *ctx);
 struct oidc_check;
 
 /*
- * Begin a check.  When the cache (may be NULL) holds a good check for the
+ * Begin a check.  When the cache (req->cache_file, else cache; both may be
+ * absent) holds a good check for the
  * triple, *cached is set and no flow starts (no audit event: nothing was
  * asked).  Otherwise a device flow starts (audit "started"); show the person
  * oidc_check_instructions() and call oidc_check_step() at

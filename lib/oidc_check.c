@@ -15,6 +15,7 @@
 struct oidc_check {
 	struct oidc_client *client;
 	struct checkcache *cache;
+	char *cache_file;
 	struct oidc_flow *flow;
 	char *owner;
 	char *node;
@@ -31,12 +32,11 @@ struct oidc_check {
 static void
 check_audit(const struct oidc_check *ch, enum oidc_audit_kind kind, const char *reason, int64_t now)
 {
-	const struct oidc_discovery *d = oidc_client_discovery(ch->client);
 	struct oidc_audit_info info = {
 	    .owner = ch->owner,
 	    .node = ch->node,
 	    .host_user = ch->host_user,
-	    .issuer = d ? d->issuer : NULL,
+	    .issuer = oidc_client_issuer(ch->client),
 	    .subject = ch->id.subject,
 	    .reason = reason,
 	    .time = now,
@@ -49,6 +49,16 @@ check_audit(const struct oidc_check *ch, enum oidc_audit_kind kind, const char *
 	json_decref(ev);
 }
 
+static bool
+check_cached(const struct checkcache *cache, const struct oidc_check_request *req, int64_t now)
+{
+	if (req->cache_file)
+		return checkcache_file_valid(
+		    req->cache_file, req->owner, req->node, req->host_user, now, req->period_s);
+	return cache &&
+	    checkcache_valid(cache, req->owner, req->node, req->host_user, now, req->period_s);
+}
+
 void
 oidc_check_free(struct oidc_check *ch)
 {
@@ -59,6 +69,7 @@ oidc_check_free(struct oidc_check *ch)
 	free(ch->owner);
 	free(ch->node);
 	free(ch->host_user);
+	free(ch->cache_file);
 	free(ch);
 }
 
@@ -74,8 +85,7 @@ oidc_check_begin(struct oidc_client *c, struct checkcache *cache,
 	*cached = false;
 	if (req->owner == NULL || req->node == NULL || req->host_user == NULL)
 		return mesh_error_set(err, MESH_ERR_INVALID, 0, 0, "sso: incomplete check request");
-	if (cache &&
-	    checkcache_valid(cache, req->owner, req->node, req->host_user, now, req->period_s)) {
+	if (check_cached(cache, req, now)) {
 		*cached = true;
 		return 0;
 	}
@@ -89,7 +99,8 @@ oidc_check_begin(struct oidc_client *c, struct checkcache *cache,
 	ch->owner = strdup(req->owner);
 	ch->node = strdup(req->node);
 	ch->host_user = strdup(req->host_user);
-	if (!ch->owner || !ch->node || !ch->host_user) {
+	ch->cache_file = req->cache_file ? strdup(req->cache_file) : NULL;
+	if (!ch->owner || !ch->node || !ch->host_user || (req->cache_file && !ch->cache_file)) {
 		oidc_check_free(ch);
 		return mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
 	}
@@ -142,10 +153,14 @@ oidc_check_step(struct oidc_check *ch, int64_t now, struct mesh_error *err)
 	ch->finished = true;
 	if (r == 0) {
 		ch->passed = true;
-		if (ch->cache)
+		check_audit(ch, OIDC_AUDIT_PASSED, NULL, now);
+		/* passed either way; a cache that cannot be written only asks again later */
+		if (ch->cache_file)
+			(void)checkcache_file_record(ch->cache_file, ch->owner, ch->node,
+			    ch->host_user, now, ch->period_s, NULL);
+		else if (ch->cache)
 			(void)checkcache_add(
 			    ch->cache, ch->owner, ch->node, ch->host_user, now, ch->period_s);
-		check_audit(ch, OIDC_AUDIT_PASSED, NULL, now);
 		return 0;
 	}
 	check_audit(ch, r == MESH_ERR_EXPIRED ? OIDC_AUDIT_TIMED_OUT : OIDC_AUDIT_FAILED,

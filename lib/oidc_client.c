@@ -280,6 +280,12 @@ oidc_client_discovery(const struct oidc_client *c)
 	return c && c->discovered ? &c->disc : NULL;
 }
 
+const char *
+oidc_client_issuer(const struct oidc_client *c)
+{
+	return c->issuer;
+}
+
 enum oidc_claim
 oidc_client_claim(const struct oidc_client *c)
 {
@@ -544,5 +550,20 @@ out:
 	}
 	form_free(form);
 	http_body_wipe(&body);
+	return r;
+}
+
+int
+oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_error *err)
+{
+	struct oidc_client *c = NULL;
+	int r;
+
+	if (!oidc_config_enabled(cfg))
+		return oidc_config_validate(cfg, err);
+	if ((r = oidc_client_new(cfg, &c, err)) < 0)
+		return r;
+	r = oidc_client_discover(c, now, err);
+	oidc_client_free(c);
 	return r;
 }

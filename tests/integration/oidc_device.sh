@@ -205,8 +205,9 @@ flow_wait
 rc=$?
 [ $rc -eq 1 ] && has "$TMP/refused.out" "error: cannot reach identity provider"
 check $? "a stopped IdP fails with 'cannot reach' (rc=$rc)"
-grep '"type":"sso.check.failed"' "$TMP/refused.audit" | grep -q 'cannot reach'
-check $? "audit: failed check carries the reason"
+grep '"type":"sso.check.failed"' "$TMP/refused.audit" | grep 'cannot reach' |
+	grep -q "\"issuer\":\"https://127.0.0.1:$bhport/api/oidc\""
+check $? "audit: failed check carries the reason and the issuer"
 
 # --- check cache across connections ---------------------------------------------
 PERIOD=3600

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checkcache.h"
 #include "log.h"
 #include "oidc.h"
 
@@ -71,13 +70,14 @@ keyword(struct probe *p, const char *k, const char *arg)
 }
 
 static int
-run_check(struct probe *p, struct oidc_client *c, struct checkcache *cache)
+run_check(struct probe *p, struct oidc_client *c)
 {
 	struct oidc_check_request req = {
 	    .owner = p->owner,
 	    .node = PROBE_NODE,
 	    .host_user = PROBE_HOST_USER,
 	    .period_s = p->period_s,
+	    .cache_file = p->cache_path,
 	};
 	const struct oidc_identity *id;
 	struct oidc_check *ch = NULL;
@@ -87,7 +87,7 @@ run_check(struct probe *p, struct oidc_client *c, struct checkcache *cache)
 
 	mesh_error_clear(&err);
 	r = oidc_check_begin(
-	    c, cache, &req, probe_now(), audit_append, (void *)p->audit_path, &ch, &cached, &err);
+	    c, NULL, &req, probe_now(), audit_append, (void *)p->audit_path, &ch, &cached, &err);
 	if (r < 0) {
 		printf("error: %s\n", err.text);
 		return 1;
@@ -130,7 +130,6 @@ main(int argc, char **argv)
 {
 	struct probe p = {.owner = "alice@example.com"};
 	struct oidc_client *c = NULL;
-	struct checkcache *cache = NULL;
 	struct mesh_error err;
 	int opt, rc = 1;
 
@@ -177,10 +176,8 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (p.cache_path &&
-	    ((cache = checkcache_new()) == NULL ||
-		checkcache_load(cache, p.cache_path, probe_now(), &err) < 0)) {
-		printf("error: check cache: %s\n", err.text);
+	if (p.discover_only && oidc_config_test(&p.cfg, probe_now(), &err) < 0) {
+		printf("error: %s\n", err.text);
 		goto out;
 	}
 	if (oidc_client_new(&p.cfg, &c, &err) < 0) {
@@ -197,13 +194,8 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	rc = run_check(&p, c, cache);
-	if (rc == 0 && cache && checkcache_save(cache, p.cache_path, probe_now(), &err) < 0) {
-		printf("error: check cache: %s\n", err.text);
-		rc = 1;
-	}
+	rc = run_check(&p, c);
 out:
-	checkcache_free(cache);
 	oidc_client_free(c);
 	oidc_config_clear(&p.cfg);
 	return rc;

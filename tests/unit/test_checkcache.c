@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "checkcache.h"
@@ -121,6 +122,49 @@ test_persist(void)
 	checkcache_free(e);
 }
 
+/* Two processes recording at once (as two connections would) lose nothing. */
+static void
+test_file_concurrent(void)
+{
+	enum { PER_PROC = 40 };
+	char dir[] = "/tmp/test_checkcache_mp.XXXXXX", path[256], lock[300], node[32];
+	pid_t kids[2];
+	int status, bad = 0, missing = 0;
+
+	if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+		return;
+	snprintf(path, sizeof(path), "%s/checks.json", dir);
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) == 0) {
+			for (int i = 0; i < PER_PROC; i++) {
+				snprintf(node, sizeof(node), "node-%d-%d", k, i);
+				if (checkcache_file_record(
+					path, "alice@x", node, "alice", T0, HOUR, NULL) < 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++)
+		if (waitpid(kids[k], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	is_int(bad, 0, "both writers finished");
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < PER_PROC; i++) {
+			snprintf(node, sizeof(node), "node-%d-%d", k, i);
+			if (!checkcache_file_valid(path, "alice@x", node, "alice", T0 + 1, HOUR))
+				missing++;
+		}
+	}
+	is_int(missing, 0, "no check lost between concurrent connections");
+	ok(!checkcache_file_valid(path, "alice@x", "node-0-0", "alice", T0 + HOUR, HOUR),
+	    "file entries expire with checkPeriod");
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 count_events(json_t *ev, void *ctx)
 {
@@ -166,6 +210,7 @@ main(void)
 {
 	test_memory();
 	test_persist();
+	test_file_concurrent();
 	test_check_uses_cache();
 	return tap_done();
 }

@@ -512,6 +512,9 @@ test_config(void)
 	is_int(kw(&c, "OIDCTimeout", "0", &err), MESH_ERR_INVALID, "OIDCTimeout 0 refused");
 	is_int(
 	    kw(&c, "OIDCTimeout", "99999999999", &err), MESH_ERR_INVALID, "huge timeout refused");
+	is_int(kw(&c, "OIDCCheckCacheFile", "/var/lib/meshssh/sso-checks.json", &err), 0,
+	    "OIDCCheckCacheFile accepted");
+	is_str(c.check_cache_file, "/var/lib/meshssh/sso-checks.json", "cache file set");
 	is_int(oidc_config_validate(&c, &err), 0, "complete config valid");
 	ok(oidc_config_enabled(&c), "OIDC on with an issuer");
 	is_int(kw(&c, "OIDCIssuer", "http://idp.example.com", &err), 0, "http issuer stored");
