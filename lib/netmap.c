@@ -18,7 +18,6 @@
 
 #include "jsonpos.h"
 #include "jsonr.h"
-#include "keys.h"
 #include "netmap.h"
 #include "netmap_fields.h"
 
