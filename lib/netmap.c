@@ -18,7 +18,6 @@
 
 #include "jsonpos.h"
 #include "jsonr.h"
-#include "keys.h"
 #include "netmap.h"
 #include "netmap_fields.h"
 
@@ -412,7 +411,7 @@ nm_node_key(struct nm_parser *p, void *obj)
 		return nm_fail(p, MESH_ERR_PARSE, "must be a string");
 	if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
 		return r;
-	if (keys_from_base64(s, n->key) != 0)
+	if (!netmap_field_wg_key(s, n->key))
 		return nm_fail(p, MESH_ERR_INVALID, "\"%s\": not a valid WireGuard key", s);
 	return MESH_OK;
 }

@@ -67,3 +67,9 @@ tests_unit_test_netmap_fields_SOURCES = tests/unit/test_netmap_fields.c
 tests_unit_test_netmap_fields_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netmap_fields_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_netmap_fields
+
+check_PROGRAMS += tests/unit/test_jsonr
+tests_unit_test_jsonr_SOURCES = tests/unit/test_jsonr.c
+tests_unit_test_jsonr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jsonr_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_jsonr

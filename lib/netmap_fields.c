@@ -251,6 +251,19 @@ b64_check(const char *s, size_t n, uint8_t *out, size_t outlen)
 }
 
 bool
+netmap_field_wg_key(const char *s, uint8_t key[NETMAP_FIELD_WG_KEY_LEN])
+{
+	uint8_t buf[NETMAP_FIELD_WG_KEY_LEN + 1];
+	size_t n = strlen(s);
+
+	if (n != NETMAP_FIELD_WG_KEY_B64_LEN || s[n - 1] != '=' || s[n - 2] == '=' ||
+	    b64_check(s, n, buf, sizeof(buf)) != NETMAP_FIELD_WG_KEY_LEN)
+		return false;
+	memcpy(key, buf, NETMAP_FIELD_WG_KEY_LEN);
+	return true;
+}
+
+bool
 netmap_field_host_key(const char *s, const char **why)
 {
 	const char *sp = strchr(s, ' ');

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "keys.h"
 #include "netmap_fields.h"
 #include "tap.h"
 
@@ -138,6 +139,25 @@ main(void)
 		(void)snprintf(name, sizeof(name), "%s \"%.60s\"",
 		    cases[i].want ? "accept" : "refuse", cases[i].s);
 		ok(cases[i].check(cases[i].s) == cases[i].want, name);
+	}
+	{
+		static const char *const bad_keys[] = {
+		    "",
+		    "8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCE",
+		    "8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCE==",
+		    "8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCF=",
+		    "8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4_bOCE=",
+		    "8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOC==",
+		    " RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCE=",
+		};
+		uint8_t k1[32], k2[32];
+
+		ok(netmap_field_wg_key("8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCE=", k1) &&
+			keys_from_base64("8RY6vDGyA0PxnpqQ4jv32O6FKCjGTG1x64YXb4/bOCE=", k2) == 0 &&
+			memcmp(k1, k2, sizeof(k1)) == 0,
+		    "public key decodes as keys_from_base64 does");
+		for (i = 0; i < sizeof(bad_keys) / sizeof(bad_keys[0]); i++)
+			ok(!netmap_field_wg_key(bad_keys[i], k1), "malformed public key refused");
 	}
 	ok(netmap_field_time("1970-01-01T00:00:00Z", &t) && t == 0, "epoch");
 	ok(netmap_field_time("2027-01-15T08:00:00Z", &t) && t == 1800000000,
