@@ -1,1 +1,52 @@
-# mesh: see Makefile.am
+# meshd: the bundled user-space WireGuard tunnel.  The protocol core (pure:
+# handshake, cookies, replay window, allowed-IPs, timers) is a convenience
+# library that the unit tests and the fuzz target link directly; the daemon
+# adds TUN, UDP, the UAPI socket and the event loop.
+noinst_LIBRARIES += mesh/libwg.a
+mesh_libwg_a_SOURCES = \
+	mesh/messages.h \
+	mesh/kdf.c mesh/kdf.h \
+	mesh/tai64n.c mesh/tai64n.h \
+	mesh/replay.c mesh/replay.h \
+	mesh/allowedips.c mesh/allowedips.h \
+	mesh/noise.c mesh/noise.h \
+	mesh/cookie.c mesh/cookie.h
+mesh_libwg_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS)
+WG_LIBS = mesh/libwg.a $(LIBB2_LIBS) $(SODIUM_LIBS)
+WG_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/mesh $(LIBB2_CFLAGS)
+EXTRA_DIST += mesh/wg_vectors.py tests/unit/test_wg_hex.h
+
+check_PROGRAMS += tests/unit/test_wg_kdf tests/unit/test_wg_noise tests/unit/test_wg_replay \
+	tests/unit/test_wg_allowedips tests/unit/test_wg_cookie
+TESTS += tests/unit/test_wg_kdf tests/unit/test_wg_noise tests/unit/test_wg_replay \
+	tests/unit/test_wg_allowedips tests/unit/test_wg_cookie
+tests_unit_test_wg_kdf_SOURCES = tests/unit/test_wg_kdf.c
+tests_unit_test_wg_kdf_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_kdf_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+tests_unit_test_wg_noise_SOURCES = tests/unit/test_wg_noise.c
+tests_unit_test_wg_noise_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_noise_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+tests_unit_test_wg_replay_SOURCES = tests/unit/test_wg_replay.c
+tests_unit_test_wg_replay_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_replay_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+tests_unit_test_wg_allowedips_SOURCES = tests/unit/test_wg_allowedips.c
+tests_unit_test_wg_allowedips_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_allowedips_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+tests_unit_test_wg_cookie_SOURCES = tests/unit/test_wg_cookie.c
+tests_unit_test_wg_cookie_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_cookie_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+
+# The protocol's send/receive halves and device state are pure of I/O too
+# (output goes through struct wg_device_io), so the fuzz target links them.
+mesh_libwg_a_SOURCES += \
+	mesh/timers.c mesh/timers.h \
+	mesh/peer.c mesh/peer.h \
+	mesh/device.c mesh/device.h \
+	mesh/send.c mesh/receive.c
+
+sbin_PROGRAMS += mesh/meshd
+mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.c \
+	mesh/uapi.c mesh/meshd_config.c mesh/meshd_config.h \
+	mesh/netmap_sync.c mesh/netmap_sync.h
+mesh_meshd_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS) $(CURL_CFLAGS)
+mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
