@@ -42,6 +42,7 @@
 #define OIDC_POLL_INTERVAL_MIN_S     1
 #define OIDC_POLL_INTERVAL_MAX_S     60
 #define OIDC_SLOW_DOWN_STEP_S	     5
+#define OIDC_POLL_TRANSIENT_MAX	     3	  /* consecutive unreachable/5xx polls before giving up */
 #define OIDC_FLOW_MAX_S		     1800 /* cap on the IdP's expires_in */
 /* After an unknown-kid refetch, the next one waits this long. */
 #define OIDC_JWKS_REFETCH_MIN_S 60
@@ -249,7 +250,8 @@ int64_t oidc_flow_next_poll(const struct oidc_flow *f);
  * One step.  Returns MESH_ERR_AGAIN while pending (no request is made before
  * oidc_flow_next_poll()), 0 with *id filled by a verified ID token,
  * MESH_ERR_DENIED when the person refused, MESH_ERR_EXPIRED when the code
- * expired, MESH_ERR_TIMEOUT or MESH_ERR_IO when the IdP cannot be reached,
+ * expired, MESH_ERR_TIMEOUT or MESH_ERR_IO when the IdP cannot be reached
+ * OIDC_POLL_TRANSIENT_MAX polls in a row (a single failure is retried),
  * or a verification error.  Does not compare with the owner: see
  * oidc_identity_match().
  */

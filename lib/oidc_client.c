@@ -42,6 +42,7 @@ struct oidc_flow {
 	struct oidc_device_auth da;
 	struct oidc_flow_info info;
 	int64_t next_poll;
+	unsigned transient_errors; /* consecutive failed polls */
 	bool done;
 };
 
@@ -354,37 +355,6 @@ out:
 }
 
 /* "k=v&k=v" with values escaped; NULL on failure. */
-static char *
-form_encode(CURL *curl, const char *const *kv, size_t n)
-{
-	size_t len = 1, off = 0;
-	char *out, *esc[8];
-
-	if (n > sizeof(esc) / sizeof(esc[0]) * 2)
-		return NULL;
-	for (size_t i = 0; i < n / 2; i++) {
-		esc[i] = curl_easy_escape(curl, kv[2 * i + 1], 0);
-		len += strlen(kv[2 * i]) + 2 + (esc[i] ? strlen(esc[i]) : 0);
-	}
-	out = malloc(len);
-	for (size_t i = 0; i < n / 2; i++) {
-		if (out && esc[i]) {
-			int w = snprintf(
-			    out + off, len - off, "%s%s=%s", i ? "&" : "", kv[2 * i], esc[i]);
-
-			off += (size_t)w;
-		} else if (out) {
-			free(out);
-			out = NULL;
-		}
-		if (esc[i]) {
-			sodium_memzero(esc[i], strlen(esc[i]));
-			curl_free(esc[i]);
-		}
-	}
-	return out;
-}
-
 static void
 form_free(char *s)
 {
@@ -392,6 +362,43 @@ form_free(char *s)
 		sodium_memzero(s, strlen(s));
 		free(s);
 	}
+}
+
+/* "k=v&k=v" with values escaped (they may hold the device code); NULL on failure. */
+static char *
+form_encode(CURL *curl, const char *const *kv, size_t n)
+{
+	size_t len = 1, off = 0, pairs = n / 2;
+	char *out = NULL, *esc[8] = {0};
+	bool failed = pairs > sizeof(esc) / sizeof(esc[0]);
+
+	for (size_t i = 0; !failed && i < pairs; i++) {
+		if ((esc[i] = curl_easy_escape(curl, kv[2 * i + 1], 0)) == NULL)
+			failed = true;
+		else
+			len += strlen(kv[2 * i]) + 2 + strlen(esc[i]);
+	}
+	if (!failed && (out = calloc(1, len)) == NULL)
+		failed = true;
+	for (size_t i = 0; !failed && i < pairs; i++) {
+		int w = snprintf(out + off, len - off, "%s%s=%s", i ? "&" : "", kv[2 * i], esc[i]);
+
+		if (w < 0 || (size_t)w >= len - off)
+			failed = true;
+		else
+			off += (size_t)w;
+	}
+	for (size_t i = 0; i < pairs && i < sizeof(esc) / sizeof(esc[0]); i++) {
+		if (esc[i]) {
+			sodium_memzero(esc[i], strlen(esc[i]));
+			curl_free(esc[i]);
+		}
+	}
+	if (failed) {
+		form_free(out);
+		return NULL;
+	}
+	return out;
 }
 
 int
@@ -511,12 +518,25 @@ oidc_flow_poll(struct oidc_client *c, struct oidc_flow *f, int64_t now, struct o
 	if ((form = form_encode(c->curl, kv, 6)) == NULL)
 		return mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
 	f->next_poll = now + f->info.interval_s;
-	if ((r = http_do(c, c->disc.token_endpoint, form, &status, &body, err)) < 0)
-		goto out;
-	if ((r = oidc_token_response_parse(status, body.buf, body.len, &st, &jwt, err)) < 0) {
-		f->done = true;
+	r = http_do(c, c->disc.token_endpoint, form, &status, &body, err);
+	if (r == 0 &&
+	    (r = oidc_token_response_parse(status, body.buf, body.len, &st, &jwt, err)) < 0 &&
+	    (status == 400 || status == 401 || status == 403)) {
+		f->done = true; /* the IdP's definitive OAuth error */
 		goto out;
 	}
+	if (r < 0) {
+		/* unreachable, slow, 5xx, not JSON: try again, a bounded number of times */
+		if (++f->transient_errors < OIDC_POLL_TRANSIENT_MAX) {
+			log_warn("oidc: polling the token endpoint: %s; trying again",
+			    err ? err->text : mesh_strerror(r));
+			r = MESH_ERR_AGAIN;
+		} else {
+			f->done = true;
+		}
+		goto out;
+	}
+	f->transient_errors = 0;
 	switch (st) {
 	case OIDC_TOKEN_PENDING:
 		r = MESH_ERR_AGAIN;
