@@ -38,6 +38,8 @@ state = {}
 
 
 def save(path):
+    if not path:  # --state "" (benchmarks): keep everything in memory only
+        return
     with open(path + ".tmp", "w") as f:
         json.dump(state, f)
     import os
@@ -232,14 +234,16 @@ def main():
     ap.add_argument("mode", choices=["loki", "hec"])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
-    ap.add_argument("--state", required=True)
+    ap.add_argument("--state", default="")
     ap.add_argument("--token", default="")
     a = ap.parse_args()
     global state
     try:
         with open(a.state) as f:
             state = json.load(f)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
+        state = {}
+    if not a.state:
         state = {}
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.mode, srv.token, srv.state_path = a.mode, a.token, a.state
