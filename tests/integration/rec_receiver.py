@@ -123,10 +123,12 @@ class Handler(BaseHTTPRequestHandler):
             state["pushes"] = state.get("pushes", 0) + 1
             for key, ts, line in entries:
                 s = st.setdefault(key, [])
+                seen = self.server.seen.setdefault(key, set())
                 state["received"] = state.get("received", 0) + 1
-                if [ts, line] in s:  # Loki drops exact duplicates
+                if (ts, line) in seen:  # Loki drops exact duplicates
                     state["duplicates"] = state.get("duplicates", 0) + 1
                     continue
+                seen.add((ts, line))
                 s.append([ts, line])
             save(self.server.state_path)
         self.reply(204)
@@ -247,6 +249,7 @@ def main():
         state = {}
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.mode, srv.token, srv.state_path = a.mode, a.token, a.state
+    srv.seen = {k: {(v[0], v[1]) for v in vals} for k, vals in state.get("streams", {}).items()}
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     import os
