@@ -34,6 +34,14 @@ bool netmap_field_text(const char *s);
  * decodes and names the same algorithm.  why gets a short reason.
  */
 bool netmap_field_host_key(const char *s, const char **why);
+/*
+ * A WireGuard public key as wg prints it (44 characters of canonical
+ * base64), decoded into key.  Not constant time: for public keys only;
+ * private keys go through keys_from_base64().
+ */
+#define NETMAP_FIELD_WG_KEY_LEN	    32
+#define NETMAP_FIELD_WG_KEY_B64_LEN 44
+bool netmap_field_wg_key(const char *s, uint8_t key[NETMAP_FIELD_WG_KEY_LEN]);
 /* RFC 3339 date-time ("2026-12-01T00:00:00Z", offsets and fractions allowed). */
 bool netmap_field_time(const char *s, int64_t *out);
 
