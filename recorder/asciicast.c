@@ -97,47 +97,43 @@ cast_escape(struct cast_buf *out, const uint8_t *s, size_t len, size_t *carry)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0;
+	char *o;
 
 	if (cast_buf_reserve(out, len * 6 + 2) != 0)
 		return MESH_ERR_NOMEM;
 	if (carry)
 		*carry = 0;
+	o = out->p + out->len; /* a local cursor: this loop is the recorder's hot path */
 	while (i < len) {
 		uint8_t c = s[i];
-		char *p = out->p + out->len;
 		int n;
 
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			*p = (char)c;
-			out->len++;
+			*o++ = (char)c;
 			i++;
 			continue;
 		}
 		if (c < 0x80) {
-			p[0] = '\\';
+			*o++ = '\\';
 			switch (c) {
 			case '"':
 			case '\\':
-				p[1] = (char)c;
-				out->len += 2;
+				*o++ = (char)c;
 				break;
 			case '\n':
-				p[1] = 'n';
-				out->len += 2;
+				*o++ = 'n';
 				break;
 			case '\r':
-				p[1] = 'r';
-				out->len += 2;
+				*o++ = 'r';
 				break;
 			case '\t':
-				p[1] = 't';
-				out->len += 2;
+				*o++ = 't';
 				break;
 			default:
-				memcpy(p + 1, "u00", 3);
-				p[4] = hex[c >> 4];
-				p[5] = hex[c & 15];
-				out->len += 6;
+				memcpy(o, "u00", 3);
+				o[3] = hex[c >> 4];
+				o[4] = hex[c & 15];
+				o += 5;
 			}
 			i++;
 			continue;
@@ -145,18 +141,19 @@ cast_escape(struct cast_buf *out, const uint8_t *s, size_t len, size_t *carry)
 		n = utf8_seq(s + i, len - i);
 		if (n < 0 && carry) {
 			*carry = len - i;
-			return MESH_OK;
+			break;
 		}
 		if (n <= 0) {
-			memcpy(p, CAST_REPLACEMENT, 3);
-			out->len += 3;
+			memcpy(o, CAST_REPLACEMENT, 3);
+			o += 3;
 			i++;
 			continue;
 		}
-		memcpy(p, s + i, (size_t)n);
-		out->len += (size_t)n;
+		memcpy(o, s + i, (size_t)n);
+		o += n;
 		i += (size_t)n;
 	}
+	out->len = (size_t)(o - out->p);
 	return MESH_OK;
 }
 

@@ -27,6 +27,7 @@ struct audit_event {
 struct audit {
 	struct spool *spool;
 	bool no_evict;
+	bool sync;
 	char host[AUDIT_HOST_MAX];
 };
 
@@ -249,6 +250,12 @@ audit_set_enforce(struct audit *a, bool enforce)
 }
 
 void
+audit_set_sync(struct audit *a, bool sync)
+{
+	a->sync = sync;
+}
+
+void
 audit_free(struct audit *a)
 {
 	if (a == NULL)
@@ -281,7 +288,8 @@ audit_emit(struct audit *a, struct audit_event *ev, uint64_t wall_ns, uint64_t *
 		goto out;
 	if (seq_out)
 		*seq_out = rec.subseq;
-	r = spool_sync(a->spool, err);
+	if (a->sync)
+		r = spool_sync(a->spool, err);
 out:
 	free(line);
 	audit_event_free(ev);

@@ -12,7 +12,7 @@
  *   struct audit_event *ev = audit_event_new(AUDIT_SESSION_END);
  *   audit_set_str(ev, "connectionID", cid);
  *   audit_set_int(ev, "exitStatus", 0);
- *   audit_emit(a, ev, wall_ns, &err);      // consumes ev; fsyncs the spool
+ *   audit_emit(a, ev, wall_ns, NULL, &err);   // consumes ev
  */
 #ifndef MESH_AUDIT_H
 #define MESH_AUDIT_H
@@ -82,7 +82,13 @@ void audit_free(struct audit *a);
  */
 void audit_set_enforce(struct audit *a, bool enforce);
 /*
- * Append ev to the spool (consumes ev) and make it durable.  *seq_out (may
+ * Flush the spool to disk after every event (off by default: the shipper
+ * flushes the spool every SPOOL_SYNC_INTERVAL_MS, outside the connection's
+ * path; a killed process never loses an appended event either way).
+ */
+void audit_set_sync(struct audit *a, bool sync);
+/*
+ * Append ev to the spool (consumes ev).  *seq_out (may
  * be NULL) gets the event's audit sequence number.
  */
 int audit_emit(struct audit *a, struct audit_event *ev, uint64_t wall_ns, uint64_t *seq_out,

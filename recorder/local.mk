@@ -50,3 +50,30 @@ TESTS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_
 INTEGRATION_TESTS += tests/integration/rec_file.sh tests/integration/rec_loki.sh \
 	tests/integration/rec_syslog.sh tests/integration/rec_hec.sh tests/integration/rec_spool_full.sh
 EXTRA_DIST += tests/integration/rec_lib.sh tests/integration/rec_receiver.py
+
+# Fuzzing what the spool reads back from disk: a libFuzzer binary with
+# --enable-fuzzing (clang), and a corpus replay in every make check.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_spool
+# the parsers themselves are built into the target so libFuzzer sees their coverage
+tests_fuzz_fuzz_spool_SOURCES = tests/fuzz/fuzz_spool.c recorder/spool.c recorder/sink.c \
+	recorder/source.c recorder/asciicast.c
+tests_fuzz_fuzz_spool_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_spool_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_spool_LDADD = $(RECORDER_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_spool_replay
+tests_fuzz_fuzz_spool_replay_SOURCES = tests/fuzz/fuzz_spool.c tests/fuzz/replay.c
+tests_fuzz_fuzz_spool_replay_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/spool"'
+tests_fuzz_fuzz_spool_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_spool_replay_LDADD = $(RECORDER_LIBS)
+TESTS += tests/fuzz/fuzz_spool_replay
+EXTRA_DIST += tests/fuzz/corpus/spool
+
+# Benchmarks (bench/bench_recorder.sh drives them; not run by make check)
+noinst_PROGRAMS += bench/bench_recorder_events
+bench_bench_recorder_events_SOURCES = bench/bench_recorder_events.c
+bench_bench_recorder_events_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+bench_bench_recorder_events_LDADD = $(RECORDER_LIBS)
+EXTRA_DIST += bench/bench_recorder.sh

@@ -15,8 +15,6 @@
 #include "recorder.h"
 #include "spool.h"
 
-#define REC_MS_PER_NS 1000000ull
-
 struct rec_session {
 	struct spool *spool;
 	struct audit *audit;
@@ -25,10 +23,9 @@ struct rec_session {
 	uint8_t id[SPOOL_STREAM_ID_BYTES];
 	char id_hex[REC_SESSION_ID_CHARS + 1];
 	char connection_id[128];
-	uint64_t chunk;	    /* next chunk number (spool subseq) */
-	uint64_t wall0_ns;  /* wall clock at open */
-	uint64_t mono0_ns;  /* monotonic clock at open */
-	uint64_t synced_ns; /* monotonic time of the last spool_sync */
+	uint64_t chunk;	   /* next chunk number (spool subseq) */
+	uint64_t wall0_ns; /* wall clock at open */
+	uint64_t mono0_ns; /* monotonic clock at open */
 	bool enforce;
 	bool record_input;
 	bool recording; /* false once broken (without enforce) */
@@ -145,11 +142,8 @@ rec_flush_line(struct rec_session *s, uint64_t mono_ns)
 	if (r != 0)
 		return rec_broken(s, mono_ns, r, e.text);
 	s->chunk++;
-	if (mono_ns - s->synced_ns >= SPOOL_SYNC_INTERVAL_MS * REC_MS_PER_NS) {
-		s->synced_ns = mono_ns;
-		if ((r = spool_sync(s->spool, &e)) != 0)
-			return rec_broken(s, mono_ns, r, e.text);
-	}
+	/* no flush here: the shipper syncs the spool every SPOOL_SYNC_INTERVAL_MS,
+	 * so a slow disk never stalls the session */
 	return MESH_OK;
 }
 
@@ -229,7 +223,7 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 	s->enforce = conf->enforce;
 	s->record_input = conf->record_input;
 	s->wall0_ns = wall_ns;
-	s->mono0_ns = s->synced_ns = mono_ns;
+	s->mono0_ns = mono_ns;
 	cast_writer_init(&s->w, mono_ns);
 	s->recording = true;
 

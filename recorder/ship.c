@@ -54,6 +54,7 @@ struct ship {
 	struct ship_sink sinks[SHIP_MAX_SINKS];
 	size_t nsinks;
 	uint64_t overflow_reported;
+	uint64_t next_sync_ms;
 	char overflow_path[PATH_MAX];
 };
 
@@ -393,6 +394,12 @@ ship_step(struct ship *s, uint64_t now_ms, unsigned *wait_ms)
 	long total = 0, n;
 
 	ship_check_overflow(s);
+	if (now_ms >= s->next_sync_ms) {
+		/* power-loss durability for everything appended, off the sessions' path */
+		if (spool_sync(s->spool, &e) != 0)
+			log_error("shipper: %s", e.text);
+		s->next_sync_ms = now_ms + SPOOL_SYNC_INTERVAL_MS;
+	}
 	for (size_t i = 0; i < s->nsinks; i++) {
 		struct ship_sink *k = &s->sinks[i];
 

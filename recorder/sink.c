@@ -50,6 +50,16 @@ sink_render_audit(const struct spool_record *rec, struct cast_buf *out)
 }
 
 int
+sink_audit_text(const struct spool_record *rec, struct cast_buf *out)
+{
+	out->len = 0;
+	if (sink_render_audit(rec, out) == 0)
+		return MESH_OK;
+	out->len = 0;
+	return cast_buf_append(out, rec->data, rec->len);
+}
+
+int
 sink_next_line(const struct spool_record *rec, size_t *pos, const char **line, size_t *len)
 {
 	const char *p = (const char *)rec->data;

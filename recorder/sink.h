@@ -48,6 +48,9 @@ extern const struct sink_ops sink_syslog_ops;
 
 /* Audit record -> JSON object text with "seq" (appended to out). */
 int sink_render_audit(const struct spool_record *rec, struct cast_buf *out);
+/* out = the audit record as delivered: rendered with "seq", or as spooled if
+ * it is not what our emitter writes.  0 or MESH_ERR_NOMEM. */
+int sink_audit_text(const struct spool_record *rec, struct cast_buf *out);
 /* Iterate the lines of a cast record: each line and its length; 0 while there are more. */
 int sink_next_line(const struct spool_record *rec, size_t *pos, const char **line, size_t *len);
 

@@ -118,16 +118,11 @@ file_send(void *state, const struct spool_record *recs, size_t n, struct mesh_er
 		f->buf.len = 0;
 		if (rec->kind == SPOOL_KIND_AUDIT) {
 			(void)snprintf(name, sizeof(name), "%s", FILE_SINK_AUDIT_NAME);
-			if (sink_render_audit(rec, &f->buf) != 0 ||
+			if (sink_audit_text(rec, &f->buf) != 0 ||
 			    cast_buf_append(&f->buf, "\n", 1) != 0) {
-				/* not something our emitter wrote: deliver as is */
-				f->buf.len = 0;
-				if (cast_buf_append(&f->buf, rec->data, rec->len) != 0 ||
-				    cast_buf_append(&f->buf, "\n", 1) != 0) {
-					r = mesh_error_set(
-					    err, MESH_ERR_NOMEM, 0, 0, "file sink: out of memory");
-					break;
-				}
+				r = mesh_error_set(
+				    err, MESH_ERR_NOMEM, 0, 0, "file sink: out of memory");
+				break;
 			}
 		} else {
 			char hex[REC_SESSION_ID_CHARS + 1];

@@ -107,12 +107,8 @@ loki_send(void *state, const struct spool_record *recs, size_t n, struct mesh_er
 			goto out;
 		(void)snprintf(ts, sizeof(ts), "%" PRIu64, rec->time_ns);
 		if (rec->kind == SPOOL_KIND_AUDIT) {
-			l->line.len = 0;
-			if (sink_render_audit(rec, &l->line) != 0) {
-				l->line.len = 0;
-				if (cast_buf_append(&l->line, rec->data, rec->len) != 0)
-					goto out;
-			}
+			if (sink_audit_text(rec, &l->line) != 0)
+				goto out;
 			if (json_array_append_new(
 				values, json_pack("[s, s%]", ts, l->line.p, l->line.len)) != 0)
 				goto out;

@@ -216,12 +216,8 @@ syslog_send(void *state, const struct spool_record *recs, size_t n, struct mesh_
 		size_t pos = 0, len;
 
 		if (rec->kind == SPOOL_KIND_AUDIT) {
-			s->line.len = 0;
-			if (sink_render_audit(rec, &s->line) != 0) {
-				s->line.len = 0;
-				if (cast_buf_append(&s->line, rec->data, rec->len) != 0)
-					return MESH_ERR_NOMEM;
-			}
+			if (sink_audit_text(rec, &s->line) != 0)
+				return mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
 			if ((r = syslog_frame(s, rec, s->line.p, s->line.len)) != 0)
 				return mesh_error_set(err, r, 0, 0, "syslog sink: cannot frame");
 			continue;

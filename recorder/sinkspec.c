@@ -94,6 +94,14 @@ parse_url(const char *spec, const char *url, struct sinkspec *out, struct mesh_e
 	if (*rest == '\0' || *rest == '/')
 		return mesh_error_set(
 		    err, MESH_ERR_INVALID, 0, 0, "sink \"%s\": URL without a host", spec);
+	{
+		/* "host:" with no port would silently mean port 80 or 443 */
+		size_t hl = strcspn(rest, "/?#");
+
+		if (hl && rest[hl - 1] == ':')
+			return mesh_error_set(err, MESH_ERR_INVALID, 0, 0,
+			    "sink \"%s\": URL with an empty port", spec);
+	}
 	for (const char *p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == '"')
 			return mesh_error_set(err, MESH_ERR_INVALID, 0, 0,

@@ -100,7 +100,8 @@ cast_normalize(const char *text, size_t len, struct cast_buf *out, struct mesh_e
 		hdr.p = CAST_TRUNCATED_HEADER;
 		hdr.len = strlen(CAST_TRUNCATED_HEADER);
 	}
-	qsort(lines, n, sizeof(*lines), line_cmp);
+	if (n > 1)
+		qsort(lines, n, sizeof(*lines), line_cmp);
 	if (cast_buf_append(out, hdr.p, hdr.len) != 0 || cast_buf_append(out, "\n", 1) != 0) {
 		r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
 		goto out;

@@ -49,6 +49,7 @@ struct spool {
 	struct spool_head *head; /* mmap'd */
 	int seg_fd;		 /* open cur segment (for appends) */
 	uint64_t seg_idx;
+	uint64_t synced_seg; /* segments before this one were synced by this handle */
 	uint64_t max_bytes;
 	uint64_t segment_bytes;
 	uint8_t *buf; /* encode buffer */
@@ -645,10 +646,24 @@ out:
 int
 spool_sync(struct spool *s, struct mesh_error *err)
 {
-	int r = MESH_OK;
+	uint64_t first, cur;
+	int r = MESH_OK, fd;
 
-	if (s->seg_fd >= 0 && fdatasync(s->seg_fd) != 0)
-		r = MESH_ERR_IO;
+	if (spool_lock(s, LOCK_SH) != 0)
+		return mesh_error_set(
+		    err, MESH_ERR_IO, 0, 0, "spool %s: lock: %s", s->dir, strerror(errno));
+	first = s->head->first_seg;
+	cur = s->head->cur_seg;
+	spool_unlock(s);
+	/* every segment written to since the last sync (any process wrote it) */
+	for (uint64_t i = s->synced_seg > first ? s->synced_seg : first; i <= cur; i++) {
+		if ((fd = seg_open(s, i, O_RDONLY, NULL)) < 0)
+			continue; /* trimmed or evicted meanwhile */
+		if (fdatasync(fd) != 0)
+			r = MESH_ERR_IO;
+		close(fd);
+	}
+	s->synced_seg = cur;
 	if (msync(s->head, SPOOL_HEAD_BYTES, MS_SYNC) != 0)
 		r = MESH_ERR_IO;
 	if (r != 0)

@@ -17,9 +17,10 @@
  *
  * Durability: each append is one pwrite() under the lock, so a killed
  * process never loses an appended record (it is in the page cache).  Power
- * loss is covered by spool_sync() (fdatasync of the segment and msync of the
- * head), which the recorder calls for every audit event, at the end of a
- * session and at most SPOOL_SYNC_INTERVAL_MS apart for recording chunks.
+ * loss is covered by spool_sync() (fdatasync of every segment written since
+ * the last sync, msync of the head), which the shipper calls every
+ * SPOOL_SYNC_INTERVAL_MS, outside any session's path, and the recorder at
+ * the end of a session.
  *
  * Size bound: at most max_bytes in segments.  When full, an append with
  * SPOOL_NO_EVICT fails with MESH_ERR_RANGE (enforceRecorder: the session is

@@ -38,6 +38,8 @@ state = {}
 
 
 def save(path):
+    if not path:  # --state "" (benchmarks): keep everything in memory only
+        return
     with open(path + ".tmp", "w") as f:
         json.dump(state, f)
     import os
@@ -121,10 +123,12 @@ class Handler(BaseHTTPRequestHandler):
             state["pushes"] = state.get("pushes", 0) + 1
             for key, ts, line in entries:
                 s = st.setdefault(key, [])
+                seen = self.server.seen.setdefault(key, set())
                 state["received"] = state.get("received", 0) + 1
-                if [ts, line] in s:  # Loki drops exact duplicates
+                if (ts, line) in seen:  # Loki drops exact duplicates
                     state["duplicates"] = state.get("duplicates", 0) + 1
                     continue
+                seen.add((ts, line))
                 s.append([ts, line])
             save(self.server.state_path)
         self.reply(204)
@@ -232,17 +236,20 @@ def main():
     ap.add_argument("mode", choices=["loki", "hec"])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
-    ap.add_argument("--state", required=True)
+    ap.add_argument("--state", default="")
     ap.add_argument("--token", default="")
     a = ap.parse_args()
     global state
     try:
         with open(a.state) as f:
             state = json.load(f)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
+        state = {}
+    if not a.state:
         state = {}
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     srv.mode, srv.token, srv.state_path = a.mode, a.token, a.state
+    srv.seen = {k: {(v[0], v[1]) for v in vals} for k, vals in state.get("streams", {}).items()}
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     import os

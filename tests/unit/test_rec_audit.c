@@ -126,6 +126,8 @@ test_sinkspec(void)
 	    {"noscheme", NULL, MESH_ERR_INVALID, 0, NULL},
 	    {"loki:ftp://x", NULL, MESH_ERR_INVALID, 0, NULL},
 	    {"loki:http://", NULL, MESH_ERR_INVALID, 0, NULL},
+	    {"loki:http://127.0.0.1:/x", NULL, MESH_ERR_INVALID, 0, NULL},
+	    {"hec:https://h:", NULL, MESH_ERR_INVALID, 0, NULL},
 	    {"syslog:host", NULL, MESH_ERR_INVALID, 0, NULL},
 	    {"syslog:host:0", NULL, MESH_ERR_INVALID, 0, NULL},
 	    {"syslog:host:70000", NULL, MESH_ERR_INVALID, 0, NULL},
