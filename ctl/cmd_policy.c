@@ -84,6 +84,19 @@ cmd_print_parse_error(const char *path, const struct mesh_error *err, int r)
 		meshctl_err("%s: %s", path, err->text[0] ? err->text : mesh_strerror(r));
 }
 
+/* Read a whole file; on failure say why (the message names the path). */
+static int
+cmd_read(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	struct mesh_error err = {0};
+
+	if (mesh_file_read(path, max, 0, buf, len, &err) != 0) {
+		meshctl_err("%s", err.text);
+		return MESHCTL_EXIT_FAIL;
+	}
+	return MESHCTL_EXIT_OK;
+}
+
 static int
 cmd_load_policy(const char *path, struct policy **p)
 {
@@ -92,17 +105,13 @@ cmd_load_policy(const char *path, struct policy **p)
 	size_t len = 0;
 	int r;
 
-	if ((r = mesh_file_read(path, POLICY_FILE_MAX, 0, &buf, &len, &err)) != 0) {
-		meshctl_err("%s", err.text); /* names the path already */
+	if (cmd_read(path, POLICY_FILE_MAX, &buf, &len) != 0)
 		return MESHCTL_EXIT_FAIL;
-	}
 	r = policy_parse((const char *)buf, len, p, &err);
 	free(buf);
-	if (r != 0) {
+	if (r != 0)
 		cmd_print_parse_error(path, &err, r);
-		return MESHCTL_EXIT_FAIL;
-	}
-	return MESHCTL_EXIT_OK;
+	return r ? MESHCTL_EXIT_FAIL : MESHCTL_EXIT_OK;
 }
 
 /* A netmap file, read for its names and addresses (not its signature). */
@@ -117,17 +126,13 @@ cmd_load_netmap(const char *path, struct netmap **nm)
 	*nm = NULL;
 	if (path == NULL)
 		return MESHCTL_EXIT_OK;
-	if ((r = mesh_file_read(path, MESH_FILE_MAX_BYTES, 0, &buf, &len, &err)) != 0) {
-		meshctl_err("%s", err.text);
+	if (cmd_read(path, MESH_FILE_MAX_BYTES, &buf, &len) != 0)
 		return MESHCTL_EXIT_FAIL;
-	}
 	r = netmap_parse(buf, len, nm, &err);
 	free(buf);
-	if (r != 0) {
+	if (r != 0)
 		cmd_print_parse_error(path, &err, r);
-		return MESHCTL_EXIT_FAIL;
-	}
-	return MESHCTL_EXIT_OK;
+	return r ? MESHCTL_EXIT_FAIL : MESHCTL_EXIT_OK;
 }
 
 static int

@@ -36,3 +36,6 @@ tests_fuzz_fuzz_policy_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_policy_replay_LDADD = $(MESHCORE_LIBS)
 TESTS += tests/fuzz/fuzz_policy_replay
 EXTRA_DIST += tests/fuzz/corpus/policy
+
+# The policy file format.
+dist_man_MANS += man/meshssh-policy.5

@@ -638,6 +638,48 @@ test_netmap_resolution(void)
 	policy_free(p);
 }
 
+static void
+test_candidate_order(void)
+{
+	/* rules reach a decision through several candidate lists (one per dst
+	 * tag, one for autogroup:tagged): they must still come in evaluation
+	 * order, each once */
+	static const char text[] =
+	    "{\"tagOwners\": {\"tag:a\": [], \"tag:b\": [], \"tag:c\": []},\n"
+	    " \"ssh\": [\n"
+	    "  {\"action\": \"accept\", \"src\": [\"tag:c\"], \"dst\": [\"tag:b\"], \"users\": "
+	    "[\"y\"]},\n"
+	    "  {\"action\": \"accept\", \"src\": [\"tag:c\"], \"dst\": [\"tag:a\", \"tag:b\"], "
+	    "\"users\": [\"x\", \"y\"]},\n"
+	    "  {\"action\": \"check\", \"src\": [\"tag:c\"], \"dst\": [\"autogroup:tagged\"], "
+	    "\"users\": [\"x\"]},\n"
+	    "  {\"action\": \"accept\", \"src\": [\"tag:c\"], \"dst\": [\"tag:a\"], \"users\": "
+	    "[\"z\"]},\n"
+	    " ]}\n";
+	char *ba[] = {"tag:b", "tag:a"}, *c[] = {"tag:c"}, *a[] = {"tag:a"};
+	struct netmap_node src = node("c", NULL, c, 1), both = node("ab", NULL, ba, 2),
+			   only_a = node("a", NULL, a, 1);
+	struct policy_decision d;
+	struct policy *p;
+
+	if ((p = parse_ok(text, "candidate-order policy parses")) == NULL)
+		return;
+	policy_decide(p, NULL, &src, &both, "x", &d);
+	ok(d.action == POLICY_CHECK && d.rule == 2, "check via autogroup:tagged comes first");
+	policy_decide(p, NULL, &src, &both, "y", &d);
+	ok(d.action == POLICY_ACCEPT && d.rule == 0, "then accept rules in file order");
+	policy_decide(p, NULL, &src, &both, "z", &d);
+	ok(d.action == POLICY_ACCEPT && d.rule == 3, "a rule on the second tag's list");
+	policy_decide(p, NULL, &src, &only_a, "y", &d);
+	ok(d.action == POLICY_ACCEPT && d.rule == 1, "rule naming both tags matches one of them");
+	policy_decide(p, NULL, &src, &src, "x", &d);
+	ok(d.action == POLICY_CHECK && d.rule == 2,
+	    "a node with no listed tag: autogroup:tagged only");
+	policy_decide(p, NULL, &src, &src, "y", &d);
+	is_int(d.action, POLICY_REJECT, "... and nothing else");
+	policy_free(p);
+}
+
 int
 main(void)
 {
@@ -646,6 +688,7 @@ main(void)
 	test_check_period();
 	test_parse_errors();
 	test_many_groups();
+	test_candidate_order();
 	test_netmap_resolution();
 	return tap_done();
 }
