@@ -76,3 +76,4 @@ bench_bench_nss_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS) -O2
 bench_bench_nss_LDFLAGS =
 bench_bench_nss_LDADD = lib/libuserdb_pic.la
 EXTRA_DIST += bench/bench_nss.sh
+EXTRA_DIST += tests/integration/nss_lib.sh

@@ -13,3 +13,7 @@ install-exec-hook: install-pam-mesh
 install-pam-mesh:
 	rm -f $(DESTDIR)$(pamdir)/pam_mesh.la
 .PHONY: install-pam-mesh
+uninstall-hook: uninstall-pam-mesh
+uninstall-pam-mesh:
+	rm -f $(DESTDIR)$(pamdir)/pam_mesh.so
+.PHONY: uninstall-pam-mesh

@@ -2,19 +2,7 @@
 # The built modules export exactly their entry points, load with every
 # symbol resolved (dlopen RTLD_NOW), and link libc (and libpam) only.
 set -u
-n=0
-fail=0
-t() { # t NAME CMD...: one assertion
-	name=$1
-	shift
-	n=$((n + 1))
-	if "$@" >/dev/null 2>&1; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		fail=1
-	fi
-}
+. "$top_srcdir/tests/integration/nss_lib.sh"
 nss=$top_builddir/nsswitch/.libs/libnss_mesh.so
 pam=$top_builddir/pam/.libs/pam_mesh.so
 want_nss="_nss_mesh_endgrent _nss_mesh_endpwent _nss_mesh_getgrent_r _nss_mesh_getgrgid_r
@@ -35,5 +23,4 @@ t "pam_mesh needs libc and libpam only" test "$(needed "$pam")" = "libc.so.6 lib
 t "libnss_mesh dlopens with all symbols" dl "$nss" $want_nss
 t "pam_mesh dlopens with all symbols" dl "$pam" $want_pam
 t "no sanitizer runtime in the modules" sh -c "! nm -D '$nss' '$pam' | grep -q __asan"
-echo "1..$n"
-exit $fail
+nss_done
