@@ -1,1 +1,2 @@
 # bench: see Makefile.am
+EXTRA_DIST += bench/bench_sshd.sh
