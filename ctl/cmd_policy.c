@@ -15,11 +15,14 @@
 
 #include "fileio.h"
 #include "meshctl.h"
+#include "netmap.h"
 #include "policy.h"
 
 #define POLICY_DEFAULT_PATH SYSCONFDIR "/meshssh/policy.hujson"
 #define POLICY_FILE_MAX	    (16u * 1024u * 1024u)
 #define CMD_POSITIONAL_MAX  3
+#define SECONDS_PER_HOUR    3600
+#define SECONDS_PER_MINUTE  60
 
 struct cmd_args {
 	const char *policy;
@@ -69,6 +72,18 @@ cmd_args_parse(const char *name, int argc, char **argv, int want_pos, struct cmd
 	return MESHCTL_EXIT_OK;
 }
 
+/* "FILE:LINE:COL: what", not through err.source, which would cut a long path. */
+static void
+cmd_print_parse_error(const char *path, const struct mesh_error *err, int r)
+{
+	if (err->line && err->col)
+		meshctl_err("%s:%u:%u: %s", path, err->line, err->col, err->text);
+	else if (err->line)
+		meshctl_err("%s:%u: %s", path, err->line, err->text);
+	else
+		meshctl_err("%s: %s", path, err->text[0] ? err->text : mesh_strerror(r));
+}
+
 static int
 cmd_load_policy(const char *path, struct policy **p)
 {
@@ -84,30 +99,35 @@ cmd_load_policy(const char *path, struct policy **p)
 	r = policy_parse((const char *)buf, len, p, &err);
 	free(buf);
 	if (r != 0) {
-		/* not through err.source, which would cut a long path */
-		if (err.line && err.col)
-			meshctl_err("%s:%u:%u: %s", path, err.line, err.col, err.text);
-		else if (err.line)
-			meshctl_err("%s:%u: %s", path, err.line, err.text);
-		else
-			meshctl_err("%s: %s", path, err.text[0] ? err.text : mesh_strerror(r));
+		cmd_print_parse_error(path, &err, r);
 		return MESHCTL_EXIT_FAIL;
 	}
 	return MESHCTL_EXIT_OK;
 }
 
-/*
- * The netmap file format belongs to the netmap module; until its parser is
- * part of libmeshcore, names resolve through the policy alone.
- */
+/* A netmap file, read for its names and addresses (not its signature). */
 static int
-cmd_load_netmap(const char *path, const struct netmap **nm)
+cmd_load_netmap(const char *path, struct netmap **nm)
 {
+	struct mesh_error err = {0};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
 	*nm = NULL;
 	if (path == NULL)
 		return MESHCTL_EXIT_OK;
-	meshctl_err("--netmap %s: this build cannot read netmap files yet", path);
-	return MESHCTL_EXIT_USAGE;
+	if ((r = mesh_file_read(path, MESH_FILE_MAX_BYTES, 0, &buf, &len, &err)) != 0) {
+		meshctl_err("%s", err.text);
+		return MESHCTL_EXIT_FAIL;
+	}
+	r = netmap_parse(buf, len, nm, &err);
+	free(buf);
+	if (r != 0) {
+		cmd_print_parse_error(path, &err, r);
+		return MESHCTL_EXIT_FAIL;
+	}
+	return MESHCTL_EXIT_OK;
 }
 
 static int
@@ -136,7 +156,7 @@ cmd_report_line(void *ctx, const char *line)
 static int
 cmd_policy_test(int argc, char **argv)
 {
-	const struct netmap *nm = NULL;
+	struct netmap *nm = NULL;
 	struct policy *p = NULL;
 	unsigned passed = 0, failed = 0;
 	struct cmd_args a;
@@ -145,21 +165,24 @@ cmd_policy_test(int argc, char **argv)
 	if ((r = cmd_args_parse("policy test", argc, argv, 0, &a)) != 0)
 		return r;
 	if ((r = cmd_load_netmap(a.netmap, &nm)) != 0 || (r = cmd_load_policy(a.policy, &p)) != 0)
-		return r;
+		goto out;
 	if (policy_test_count(p) == 0) {
 		printf("%s: no sshTests\n", a.policy);
-		policy_free(p);
-		return MESHCTL_EXIT_OK;
+		goto out;
 	}
-	r = policy_run_tests(p, nm, cmd_report_line, (void *)a.policy, &passed, &failed);
-	policy_free(p);
-	if (r < 0) {
+	if ((r = policy_run_tests(p, nm, cmd_report_line, (void *)a.policy, &passed, &failed)) <
+	    0) {
 		meshctl_err("policy test: %s", mesh_strerror(r));
-		return MESHCTL_EXIT_FAIL;
+		r = MESHCTL_EXIT_FAIL;
+		goto out;
 	}
 	printf("%s: %u assertion%s passed, %u failed\n", a.policy, passed, passed == 1 ? "" : "s",
 	    failed);
-	return failed ? MESHCTL_EXIT_FAIL : MESHCTL_EXIT_OK;
+	r = failed ? MESHCTL_EXIT_FAIL : MESHCTL_EXIT_OK;
+out:
+	policy_free(p);
+	netmap_free(nm);
+	return r;
 }
 
 static const char *
@@ -184,7 +207,7 @@ cmd_explain(int argc, char **argv)
 {
 	struct policy_scratch_node ssc, dsc;
 	const struct netmap_node *src, *dst;
-	const struct netmap *nm = NULL;
+	struct netmap *nm = NULL;
 	struct mesh_error err = {0};
 	struct policy_decision d;
 	struct policy *p = NULL;
@@ -195,10 +218,10 @@ cmd_explain(int argc, char **argv)
 	if ((r = cmd_args_parse("explain", argc, argv, 3, &a)) != 0)
 		return r;
 	if ((r = cmd_load_netmap(a.netmap, &nm)) != 0 || (r = cmd_load_policy(a.policy, &p)) != 0)
-		return r;
+		goto out;
 	r = MESHCTL_EXIT_FAIL;
 	if (policy_resolve_node(p, nm, a.pos[0], NULL, &ssc, &src, &err) != 0) {
-		meshctl_err("explain: src %s", err.text);
+		meshctl_err("explain: src: %s", err.text);
 		goto out;
 	}
 	src_login = src->ntags ? NULL
@@ -206,7 +229,7 @@ cmd_explain(int argc, char **argv)
 	    : src->user	       ? src->user->login
 			       : NULL;
 	if (policy_resolve_node(p, nm, a.pos[1], src_login, &dsc, &dst, &err) != 0) {
-		meshctl_err("explain: dst %s", err.text);
+		meshctl_err("explain: dst: %s", err.text);
 		goto out;
 	}
 	if (policy_decide(p, nm, src, dst, a.pos[2], &d) != 0) {
@@ -221,6 +244,10 @@ cmd_explain(int argc, char **argv)
 		printf("rule: none\n");
 	if (d.action == POLICY_CHECK && d.check_period_s == POLICY_CHECK_ALWAYS)
 		printf("check period: every login\n");
+	else if (d.action == POLICY_CHECK && d.check_period_s % SECONDS_PER_HOUR == 0)
+		printf("check period: %lldh\n", (long long)(d.check_period_s / SECONDS_PER_HOUR));
+	else if (d.action == POLICY_CHECK && d.check_period_s % SECONDS_PER_MINUTE == 0)
+		printf("check period: %lldm\n", (long long)(d.check_period_s / SECONDS_PER_MINUTE));
 	else if (d.action == POLICY_CHECK)
 		printf("check period: %llds\n", (long long)d.check_period_s);
 	cmd_print_list("recorder", d.recorders);
@@ -233,6 +260,7 @@ cmd_explain(int argc, char **argv)
 	r = d.action == POLICY_REJECT ? MESHCTL_EXIT_FAIL : MESHCTL_EXIT_OK;
 out:
 	policy_free(p);
+	netmap_free(nm);
 	return r;
 }
 

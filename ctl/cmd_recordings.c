@@ -167,7 +167,9 @@ rec_cmd_list(int argc, char **argv)
 			(void)snprintf(exit_s, sizeof(exit_s), "open");
 		printf("%-32s  %-20s  %-24s  %-12s  %-6s  %s\n", v[i].id, when,
 		    src_s[0] ? src_s : "-", v[i].local_user[0] ? v[i].local_user : "-", exit_s,
-		    v[i].command[0] ? v[i].command : "(login shell)");
+		    v[i].truncated	  ? "(start lost: spool overflow)"
+			: v[i].command[0] ? v[i].command
+					  : "(login shell)");
 	}
 	free(v);
 	rec_source_free(src);

@@ -6,8 +6,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -306,5 +310,59 @@ checkcache_save(
 		return r;
 	r = mesh_file_write_atomic(path, text, strlen(text), 0600, err);
 	free(text);
+	return r;
+}
+
+bool
+checkcache_file_valid(const char *path, const char *owner, const char *node, const char *host_user,
+    int64_t now, int64_t period_s)
+{
+	struct checkcache *c = checkcache_new();
+	bool ok = false;
+
+	if (c != NULL && checkcache_load(c, path, now, NULL) == 0)
+		ok = checkcache_valid(c, owner, node, host_user, now, period_s);
+	checkcache_free(c);
+	return ok;
+}
+
+int
+checkcache_file_record(const char *path, const char *owner, const char *node, const char *host_user,
+    int64_t now, int64_t period_s, struct mesh_error *err)
+{
+	struct checkcache *c = NULL;
+	char lock[4096];
+	int fd = -1, n, r;
+
+	n = snprintf(lock, sizeof(lock), "%s.lock", path);
+	if (n < 0 || (size_t)n >= sizeof(lock))
+		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "%s: path too long", path);
+	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return mesh_error_set(err, MESH_ERR_IO, 0, 0, "%s: %s", lock, strerror(errno));
+	if ((r = mesh_file_check_fd(fd, lock, MESH_FILE_SECRET, err)) < 0)
+		goto out;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = mesh_error_set(
+			    err, MESH_ERR_IO, 0, 0, "%s: lock: %s", lock, strerror(errno));
+			goto out;
+		}
+	}
+	if ((c = checkcache_new()) == NULL) {
+		r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	if ((r = checkcache_load(c, path, now, err)) < 0)
+		goto out;
+	if ((r = checkcache_add(c, owner, node, host_user, now, period_s)) < 0) {
+		mesh_error_set(err, r, 0, 0, "check cache: cannot add entry");
+		goto out;
+	}
+	r = checkcache_save(c, path, now, err);
+out:
+	checkcache_free(c);
+	if (fd >= 0)
+		close(fd); /* releases the lock */
 	return r;
 }

@@ -60,4 +60,15 @@ int checkcache_load(
 int checkcache_save(
     const struct checkcache *cache, const char *path, int64_t now, struct mesh_error *err);
 
+/*
+ * For daemons that fork per connection (meshsshd): the file is the shared
+ * cache.  checkcache_file_valid() reads it (no lock: writers rename);
+ * checkcache_file_record() takes an exclusive flock on "PATH.lock", loads,
+ * adds, saves, so concurrent connections never lose each other's checks.
+ */
+bool checkcache_file_valid(const char *path, const char *owner, const char *node,
+    const char *host_user, int64_t now, int64_t period_s);
+int checkcache_file_record(const char *path, const char *owner, const char *node,
+    const char *host_user, int64_t now, int64_t period_s, struct mesh_error *err);
+
 #endif

@@ -1,8 +1,10 @@
 /*
- * Netmap parsing, validation and lookups.  The document is parsed with
- * jansson; every field is checked, every reference resolved and every
- * uniqueness rule enforced before the object is handed out.  Errors name the
- * field by path ("nodes[3].key") and position (line:col via jsonpos).
+ * Netmap parsing, validation and lookups.  The document is read in one pass
+ * with the JSON pull reader straight into the netmap structures; every field
+ * is checked, every reference resolved and every uniqueness rule enforced
+ * before the object is handed out.  Errors name the field by path
+ * ("nodes[3].key") and position (line:col from the reader, or from jsonpos
+ * for the checks that run after the whole document was read).
  */
 #include "config.h"
 
@@ -14,9 +16,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <jansson.h>
-
 #include "jsonpos.h"
+#include "jsonr.h"
 #include "keys.h"
 #include "netmap.h"
 #include "netmap_fields.h"
@@ -24,8 +25,11 @@
 #define NM_PATH_MAX    4       /* nodes[3].addresses[1] */
 #define NM_LIST_MAX    64      /* addresses, endpoints, tags, groups, host keys per entry */
 #define NM_ENTRIES_MAX 1000000 /* nodes or users in one netmap */
-#define NM_V4_LEN      4
-#define NM_V6_LEN      16
+/* 9999-12-31T23:59:59Z: expiries stay four-digit-year RFC 3339 times */
+#define NM_EXPIRES_MAX	253402300799LL
+#define NM_V4_LEN	4
+#define NM_V6_LEN	16
+#define NM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct netmap_index_entry {
 	struct netmap_addr addr; /* 17 bytes, no padding: compared with memcmp */
@@ -34,16 +38,24 @@ struct netmap_index_entry {
 };
 
 struct nm_parser {
-	const char *buf;
+	struct jsonr jr;
+	const char *buf; /* the whole document, for jsonpos after the fact */
 	size_t len;
 	struct mesh_error *err;
 	struct jsonpos_step path[NM_PATH_MAX];
 	size_t depth;
+	unsigned line, col; /* where the value being read starts */
 	struct netmap *nm;
 };
 
 /* Checks a string value; NULL if fine, else why not. */
 typedef const char *(*nm_check_fn)(const char *s);
+
+/* One member of an object in the schema. */
+struct nm_field {
+	const char *name;
+	int (*parse)(struct nm_parser *p, void *obj);
+};
 
 static void
 nm_push_key(struct nm_parser *p, const char *key)
@@ -67,6 +79,13 @@ nm_pop(struct nm_parser *p)
 	p->depth--;
 }
 
+/* Remember where the next value starts; returns its type. */
+static enum jsonr_type
+nm_mark(struct nm_parser *p)
+{
+	return jsonr_peek(&p->jr, &p->line, &p->col);
+}
+
 /* "nodes[3].key" for the current path. */
 static void
 nm_path_format(const struct nm_parser *p, char *buf, size_t len)
@@ -86,26 +105,61 @@ nm_path_format(const struct nm_parser *p, char *buf, size_t len)
 	}
 }
 
+static int nm_failv(struct nm_parser *p, int code, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static int
+nm_failv(struct nm_parser *p, int code, const char *fmt, va_list ap)
+{
+	char where[96], msg[MESH_ERROR_TEXT_MAX];
+	size_t i;
+	int r;
+
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	nm_path_format(p, where, sizeof(where));
+	if (where[0] == '\0')
+		r = mesh_error_set(p->err, code, p->line, p->col, "%s", msg);
+	else
+		r = mesh_error_set(p->err, code, p->line, p->col, "%s: %s", where, msg);
+	/* keys and values are echoed: keep the message one printable line */
+	for (i = 0; p->err != NULL && p->err->text[i] != '\0'; i++)
+		if ((unsigned char)p->err->text[i] < 0x20 || p->err->text[i] == 0x7f)
+			p->err->text[i] = '?';
+	return r;
+}
+
 static int nm_fail(struct nm_parser *p, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Record "PATH: message" at the position of the current path's value. */
+/* "PATH: message" at the value being read. */
 static int
 nm_fail(struct nm_parser *p, int code, const char *fmt, ...)
 {
-	char where[96], msg[MESH_ERROR_TEXT_MAX];
-	unsigned line = 0, col = 0;
 	va_list ap;
+	int r;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	r = nm_failv(p, code, fmt, ap);
 	va_end(ap);
-	nm_path_format(p, where, sizeof(where));
-	if (jsonpos_locate(p->buf, p->len, p->path, p->depth, &line, &col) != 0)
-		line = col = 0;
-	if (where[0] == '\0')
-		return mesh_error_set(p->err, code, line, col, "%s", msg);
-	return mesh_error_set(p->err, code, line, col, "%s: %s", where, msg);
+	return r;
+}
+
+static int nm_fail_at_path(struct nm_parser *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "PATH: message" at the value the path names (for checks after parsing). */
+static int
+nm_fail_at_path(struct nm_parser *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (jsonpos_locate(p->buf, p->len, p->path, p->depth, &p->line, &p->col) != 0)
+		p->line = p->col = 0;
+	va_start(ap, fmt);
+	r = nm_failv(p, code, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static int
@@ -114,144 +168,167 @@ nm_nomem(struct nm_parser *p)
 	return mesh_error_set(p->err, MESH_ERR_NOMEM, 0, 0, "out of memory");
 }
 
+/* Make room for element i of an array of elements of sz bytes (zeroed). */
 static int
-nm_strdup(struct nm_parser *p, const char *s, char **out)
+nm_grow(struct nm_parser *p, void **arr, size_t *cap, size_t i, size_t sz)
 {
-	if ((*out = strdup(s)) == NULL)
+	void *n;
+	size_t ncap;
+
+	if (i < *cap)
+		return MESH_OK;
+	ncap = *cap ? *cap * 2 : 4;
+	if ((n = realloc(*arr, ncap * sz)) == NULL)
 		return nm_nomem(p);
+	memset((char *)n + *cap * sz, 0, (ncap - *cap) * sz);
+	*arr = n;
+	*cap = ncap;
 	return MESH_OK;
 }
 
-/* Refuse members of obj not in allowed (NULL-terminated). */
+/*
+ * Read the object at the reader into obj, member by member; unknown and
+ * repeated members are errors.  *seen gets a bit per member present.  On
+ * return the error position is the object's '{' (for "missing field").
+ */
 static int
-nm_check_members(struct nm_parser *p, json_t *obj, const char *const *allowed)
+nm_object(struct nm_parser *p, const struct nm_field *f, size_t nf, void *obj, unsigned *seen)
 {
+	unsigned line, col;
 	const char *key;
-	json_t *v;
-
-	json_object_foreach (obj, key, v) {
-		const char *const *a;
-
-		for (a = allowed; *a; a++)
-			if (strcmp(*a, key) == 0)
-				break;
-		if (*a == NULL) {
-			int r;
-
-			nm_push_key(p, key);
-			r = nm_fail(p, MESH_ERR_PARSE, "unknown field");
-			nm_pop(p);
-			return r;
-		}
-	}
-	return MESH_OK;
-}
-
-/*
- * String member key of obj into *out (NULL if absent and optional), checked
- * by check.
- */
-static int
-nm_string(struct nm_parser *p, json_t *obj, const char *key, bool required, nm_check_fn check,
-    const char **out)
-{
-	json_t *v = json_object_get(obj, key);
-	const char *why;
-	int r = MESH_OK;
-
-	*out = NULL;
-	if (v == NULL) {
-		if (required)
-			return nm_fail(p, MESH_ERR_PARSE, "missing field \"%s\"", key);
-		return MESH_OK;
-	}
-	nm_push_key(p, key);
-	if (!json_is_string(v))
-		r = nm_fail(p, MESH_ERR_PARSE, "must be a string");
-	else if (check && (why = check(json_string_value(v))) != NULL)
-		r = nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", json_string_value(v), why);
-	else
-		*out = json_string_value(v);
-	nm_pop(p);
-	return r;
-}
-
-/* Array member key of obj (NULL if absent and optional), at most max entries. */
-static int
-nm_array(struct nm_parser *p, json_t *obj, const char *key, bool required, size_t min, size_t max,
-    json_t **out)
-{
-	json_t *v = json_object_get(obj, key);
-	int r = MESH_OK;
-
-	*out = NULL;
-	if (v == NULL) {
-		if (required)
-			return nm_fail(p, MESH_ERR_PARSE, "missing field \"%s\"", key);
-		return MESH_OK;
-	}
-	nm_push_key(p, key);
-	if (!json_is_array(v))
-		r = nm_fail(p, MESH_ERR_PARSE, "must be an array");
-	else if (json_array_size(v) < min)
-		r = nm_fail(p, MESH_ERR_INVALID, "must not be empty");
-	else if (json_array_size(v) > max)
-		r = nm_fail(p, MESH_ERR_RANGE, "more than %zu entries", max);
-	else
-		*out = v;
-	nm_pop(p);
-	return r;
-}
-
-/*
- * A list of checked, distinct strings (tags, groups, endpoints, host keys)
- * into a new char*[] that the caller owns.
- */
-static int
-nm_string_list(struct nm_parser *p, json_t *obj, const char *key, bool required, nm_check_fn check,
-    char ***out, size_t *n)
-{
-	json_t *arr, *v;
-	size_t i, j;
+	size_t i, k;
 	int r;
 
-	*out = NULL;
-	*n = 0;
-	if ((r = nm_array(p, obj, key, required, required ? 1 : 0, NM_LIST_MAX, &arr)) != 0)
+	*seen = 0;
+	if (nm_mark(p) != JSONR_OBJECT)
+		return nm_fail(p, MESH_ERR_PARSE, "must be an object");
+	line = p->line;
+	col = p->col;
+	if ((r = jsonr_object_begin(&p->jr)) != 0)
 		return r;
-	if (arr == NULL || json_array_size(arr) == 0)
-		return MESH_OK;
-	if ((*out = calloc(json_array_size(arr), sizeof(char *))) == NULL)
-		return nm_nomem(p);
-	nm_push_key(p, key);
-	json_array_foreach (arr, i, v) {
-		const char *s, *why;
-
-		nm_push_index(p, i);
-		if (!json_is_string(v)) {
-			r = nm_fail(p, MESH_ERR_PARSE, "must be a string");
-			goto fail;
-		}
-		s = json_string_value(v);
-		if ((why = check(s)) != NULL) {
-			r = nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", s, why);
-			goto fail;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp((*out)[j], s) == 0) {
-				r = nm_fail(p, MESH_ERR_DUPLICATE, "\"%s\" is listed twice", s);
-				goto fail;
-			}
-		if ((r = nm_strdup(p, s, &(*out)[i])) != 0)
-			goto fail;
-		*n = i + 1;
+	for (i = 0; (r = jsonr_object_next(&p->jr, i, &key)) > 0; i++) {
+		for (k = 0; k < nf && strcmp(f[k].name, key) != 0; k++)
+			;
+		nm_push_key(p, k < nf ? f[k].name : key);
+		nm_mark(p);
+		if (k == nf)
+			r = nm_fail(p, MESH_ERR_PARSE, "unknown field");
+		else if (*seen & (1u << k))
+			r = nm_fail(p, MESH_ERR_PARSE, "duplicate field");
+		else
+			r = f[k].parse(p, obj);
 		nm_pop(p);
+		if (r != 0)
+			return r;
+		*seen |= 1u << k;
 	}
-	nm_pop(p);
-	return MESH_OK;
-fail:
-	p->depth -= 2;
+	p->line = line;
+	p->col = col;
 	return r;
+}
+
+/* Member f[k] is required. */
+static int
+nm_require(struct nm_parser *p, unsigned seen, const struct nm_field *f, size_t nf)
+{
+	size_t k;
+
+	for (k = 0; k < nf; k++)
+		if (!(seen & (1u << k)))
+			return nm_fail(p, MESH_ERR_PARSE, "missing field \"%s\"", f[k].name);
+	return MESH_OK;
+}
+
+/* A string value checked by check, copied to *out. */
+static int
+nm_str(struct nm_parser *p, nm_check_fn check, char **out)
+{
+	const char *s, *why;
+	size_t len;
+	int r;
+
+	if (nm_mark(p) != JSONR_STRING)
+		return nm_fail(p, MESH_ERR_PARSE, "must be a string");
+	if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
+		return r;
+	if (check != NULL && (why = check(s)) != NULL)
+		return nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", s, why);
+	if ((*out = malloc(len + 1)) == NULL)
+		return nm_nomem(p);
+	memcpy(*out, s, len + 1);
+	return MESH_OK;
+}
+
+/*
+ * An array value: calls elem(p, i, ctx) for each element with the reader
+ * at it and the path extended by [i].  At most max elements; min or more.
+ */
+static int
+nm_array(struct nm_parser *p, size_t min, size_t max,
+    int (*elem)(struct nm_parser *p, size_t i, void *ctx), void *ctx)
+{
+	unsigned line, col;
+	size_t i;
+	int r;
+
+	if (nm_mark(p) != JSONR_ARRAY)
+		return nm_fail(p, MESH_ERR_PARSE, "must be an array");
+	line = p->line;
+	col = p->col;
+	if ((r = jsonr_array_begin(&p->jr)) != 0)
+		return r;
+	for (i = 0; (r = jsonr_array_next(&p->jr, i)) > 0; i++) {
+		if (i >= max) {
+			p->line = line;
+			p->col = col;
+			return nm_fail(p, MESH_ERR_RANGE, "more than %zu entries", max);
+		}
+		nm_push_index(p, i);
+		nm_mark(p);
+		r = elem(p, i, ctx);
+		nm_pop(p);
+		if (r != 0)
+			return r;
+	}
+	if (r == 0 && i < min) {
+		p->line = line;
+		p->col = col;
+		return nm_fail(p, MESH_ERR_INVALID, "must not be empty");
+	}
+	return r;
+}
+
+/* A list of checked, distinct strings. */
+struct nm_list {
+	nm_check_fn check;
+	char ***v;
+	size_t *n;
+	size_t cap;
+};
+
+static int
+nm_list_elem(struct nm_parser *p, size_t i, void *ctx)
+{
+	struct nm_list *l = ctx;
+	size_t j;
+	int r;
+
+	if ((r = nm_grow(p, (void **)l->v, &l->cap, i, sizeof(char *))) != 0 ||
+	    (r = nm_str(p, l->check, &(*l->v)[i])) != 0)
+		return r;
+	*l->n = i + 1;
+	for (j = 0; j < i; j++)
+		if (strcmp((*l->v)[j], (*l->v)[i]) == 0)
+			return nm_fail(p, MESH_ERR_DUPLICATE, "\"%s\" is listed twice", (*l->v)[i]);
+	return MESH_OK;
+}
+
+static int
+nm_list(struct nm_parser *p, nm_check_fn check, char ***v, size_t *n)
+{
+	struct nm_list l = {check, v, n, 0};
+
+	return nm_array(p, 0, NM_LIST_MAX, nm_list_elem, &l);
 }
 
 static const char *
@@ -300,14 +377,6 @@ check_host_key(const char *s)
 }
 
 static const char *
-check_key(const char *s)
-{
-	uint8_t key[KEYS_LEN];
-
-	return keys_from_base64(s, key) == 0 ? NULL : "not a valid WireGuard key";
-}
-
-static const char *
 check_addr(const char *s)
 {
 	struct netmap_addr a;
@@ -323,95 +392,291 @@ check_addr(const char *s)
 	return NULL;
 }
 
-static int
-nm_user(struct nm_parser *p, json_t *obj, struct netmap_user *u)
-{
-	static const char *const members[] = {"id", "login", "displayName", "groups", NULL};
-	const char *id, *login, *display;
-	int r;
+/* node members */
 
-	if (!json_is_object(obj))
-		return nm_fail(p, MESH_ERR_PARSE, "must be an object");
-	if ((r = nm_check_members(p, obj, members)) != 0 ||
-	    (r = nm_string(p, obj, "id", true, check_text, &id)) != 0 ||
-	    (r = nm_string(p, obj, "login", true, check_login, &login)) != 0 ||
-	    (r = nm_string(p, obj, "displayName", false, check_text, &display)) != 0 ||
-	    (r = nm_strdup(p, id, &u->id)) != 0 || (r = nm_strdup(p, login, &u->login)) != 0 ||
-	    (display && (r = nm_strdup(p, display, &u->display_name)) != 0))
-		return r;
-	return nm_string_list(p, obj, "groups", false, check_text, &u->groups, &u->ngroups);
+static int
+nm_node_name(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_label, &((struct netmap_node *)obj)->name);
 }
 
 static int
-nm_addresses(struct nm_parser *p, json_t *obj, struct netmap_node *n)
+nm_node_key(struct nm_parser *p, void *obj)
 {
-	json_t *arr, *v;
-	size_t i;
+	struct netmap_node *n = obj;
+	const char *s;
+	size_t len;
 	int r;
 
-	if ((r = nm_array(p, obj, "addresses", true, 1, NM_LIST_MAX, &arr)) != 0)
+	if (nm_mark(p) != JSONR_STRING)
+		return nm_fail(p, MESH_ERR_PARSE, "must be a string");
+	if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
 		return r;
-	if ((n->addrs = calloc(json_array_size(arr), sizeof(*n->addrs))) == NULL)
-		return nm_nomem(p);
-	nm_push_key(p, "addresses");
-	json_array_foreach (arr, i, v) {
-		const char *why;
-
-		nm_push_index(p, i);
-		if (!json_is_string(v))
-			r = nm_fail(p, MESH_ERR_PARSE, "must be a string");
-		else if ((why = check_addr(json_string_value(v))) != NULL)
-			r = nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", json_string_value(v), why);
-		else
-			(void)netmap_addr_parse(json_string_value(v), &n->addrs[n->naddrs++]);
-		nm_pop(p);
-		if (r != 0)
-			break;
-	}
-	nm_pop(p);
-	return r;
-}
-
-static int
-nm_node(struct nm_parser *p, json_t *obj, struct netmap_node *n)
-{
-	static const char *const members[] = {
-	    "name", "key", "addresses", "endpoints", "owner", "tags", "hostKeys", NULL};
-	const char *name, *key, *owner;
-	int r;
-
-	if (!json_is_object(obj))
-		return nm_fail(p, MESH_ERR_PARSE, "must be an object");
-	if ((r = nm_check_members(p, obj, members)) != 0 ||
-	    (r = nm_string(p, obj, "name", true, check_label, &name)) != 0 ||
-	    (r = nm_strdup(p, name, &n->name)) != 0 ||
-	    (r = nm_string(p, obj, "key", true, check_key, &key)) != 0 ||
-	    (r = nm_addresses(p, obj, n)) != 0 ||
-	    (r = nm_string_list(
-		 p, obj, "endpoints", false, check_endpoint, &n->endpoints, &n->nendpoints)) != 0 ||
-	    (r = nm_string(p, obj, "owner", false, check_login, &owner)) != 0 ||
-	    (r = nm_string_list(p, obj, "tags", false, check_tag, &n->tags, &n->ntags)) != 0 ||
-	    (r = nm_string_list(
-		 p, obj, "hostKeys", false, check_host_key, &n->host_keys, &n->nhost_keys)) != 0)
-		return r;
-	(void)keys_from_base64(key, n->key);
-	if (owner != NULL && n->ntags > 0)
-		return nm_fail(p, MESH_ERR_INVALID,
-		    "a node has an owner or tags, not both (tagged nodes belong to no user)");
-	if (owner == NULL && n->ntags == 0)
-		return nm_fail(p, MESH_ERR_INVALID, "a node needs an owner or at least one tag");
-	if (owner != NULL) {
-		if ((n->user = netmap_user_by_login(p->nm, owner)) == NULL) {
-			nm_push_key(p, "owner");
-			r = nm_fail(p, MESH_ERR_INVALID, "owner \"%s\" is not in users", owner);
-			nm_pop(p);
-			return r;
-		}
-		if ((r = nm_strdup(p, owner, &n->owner)) != 0)
-			return r;
-	}
+	if (keys_from_base64(s, n->key) != 0)
+		return nm_fail(p, MESH_ERR_INVALID, "\"%s\": not a valid WireGuard key", s);
 	return MESH_OK;
 }
+
+struct nm_addrs {
+	struct netmap_node *node;
+	size_t cap;
+};
+
+static int
+nm_addr_elem(struct nm_parser *p, size_t i, void *ctx)
+{
+	struct nm_addrs *a = ctx;
+	const char *s, *why;
+	size_t len;
+	int r;
+
+	if ((r = nm_grow(p, (void **)&a->node->addrs, &a->cap, i, sizeof(struct netmap_addr))) != 0)
+		return r;
+	if (nm_mark(p) != JSONR_STRING)
+		return nm_fail(p, MESH_ERR_PARSE, "must be a string");
+	if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
+		return r;
+	if ((why = check_addr(s)) != NULL)
+		return nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", s, why);
+	(void)netmap_addr_parse(s, &a->node->addrs[i]);
+	a->node->naddrs = i + 1;
+	return MESH_OK;
+}
+
+static int
+nm_node_addresses(struct nm_parser *p, void *obj)
+{
+	struct nm_addrs a = {obj, 0};
+
+	return nm_array(p, 1, NM_LIST_MAX, nm_addr_elem, &a);
+}
+
+static int
+nm_node_endpoints(struct nm_parser *p, void *obj)
+{
+	struct netmap_node *n = obj;
+
+	return nm_list(p, check_endpoint, &n->endpoints, &n->nendpoints);
+}
+
+static int
+nm_node_owner(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_login, &((struct netmap_node *)obj)->owner);
+}
+
+static int
+nm_node_tags(struct nm_parser *p, void *obj)
+{
+	struct netmap_node *n = obj;
+
+	return nm_list(p, check_tag, &n->tags, &n->ntags);
+}
+
+static int
+nm_node_host_keys(struct nm_parser *p, void *obj)
+{
+	struct netmap_node *n = obj;
+
+	return nm_list(p, check_host_key, &n->host_keys, &n->nhost_keys);
+}
+
+/* required members first */
+static const struct nm_field nm_node_fields[] = {
+    {"name", nm_node_name},
+    {"key", nm_node_key},
+    {"addresses", nm_node_addresses},
+    {"endpoints", nm_node_endpoints},
+    {"owner", nm_node_owner},
+    {"tags", nm_node_tags},
+    {"hostKeys", nm_node_host_keys},
+};
+#define NM_NODE_REQUIRED 3
+
+static int
+nm_node(struct nm_parser *p, size_t i, void *ctx)
+{
+	struct netmap *nm = p->nm;
+	size_t *cap = ctx;
+	struct netmap_node *n;
+	unsigned seen;
+	int r;
+
+	if ((r = nm_grow(p, (void **)&nm->nodes, cap, i, sizeof(*nm->nodes))) != 0)
+		return r;
+	nm->nnodes = i + 1; /* counted first so that a failure frees what was set */
+	n = &nm->nodes[i];
+	if ((r = nm_object(p, nm_node_fields, NM_ARRAY_LEN(nm_node_fields), n, &seen)) != 0 ||
+	    (r = nm_require(p, seen, nm_node_fields, NM_NODE_REQUIRED)) != 0)
+		return r;
+	if (n->owner != NULL && n->ntags > 0)
+		return nm_fail(p, MESH_ERR_INVALID,
+		    "a node has an owner or tags, not both (tagged nodes belong to no user)");
+	if (n->owner == NULL && n->ntags == 0)
+		return nm_fail(p, MESH_ERR_INVALID, "a node needs an owner or at least one tag");
+	return MESH_OK;
+}
+
+/* user members */
+
+static int
+nm_user_id(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_text, &((struct netmap_user *)obj)->id);
+}
+
+static int
+nm_user_login(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_login, &((struct netmap_user *)obj)->login);
+}
+
+static int
+nm_user_display_name(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_text, &((struct netmap_user *)obj)->display_name);
+}
+
+static int
+nm_user_groups(struct nm_parser *p, void *obj)
+{
+	struct netmap_user *u = obj;
+
+	return nm_list(p, check_text, &u->groups, &u->ngroups);
+}
+
+static const struct nm_field nm_user_fields[] = {
+    {"id", nm_user_id},
+    {"login", nm_user_login},
+    {"displayName", nm_user_display_name},
+    {"groups", nm_user_groups},
+};
+#define NM_USER_REQUIRED 2
+
+static int
+nm_user(struct nm_parser *p, size_t i, void *ctx)
+{
+	struct netmap *nm = p->nm;
+	size_t *cap = ctx;
+	unsigned seen;
+	int r;
+
+	if ((r = nm_grow(p, (void **)&nm->users, cap, i, sizeof(*nm->users))) != 0)
+		return r;
+	nm->nusers = i + 1;
+	if ((r = nm_object(
+		 p, nm_user_fields, NM_ARRAY_LEN(nm_user_fields), &nm->users[i], &seen)) != 0)
+		return r;
+	return nm_require(p, seen, nm_user_fields, NM_USER_REQUIRED);
+}
+
+/* top-level members */
+
+static int
+nm_top_int(struct nm_parser *p, long long *v)
+{
+	int is_int, r;
+
+	if (nm_mark(p) != JSONR_NUMBER)
+		return nm_fail(p, MESH_ERR_PARSE, "must be an integer");
+	if ((r = jsonr_number(&p->jr, v, &is_int)) != 0)
+		return r;
+	if (!is_int)
+		return nm_fail(p, MESH_ERR_PARSE, "must be an integer");
+	return MESH_OK;
+}
+
+static int
+nm_top_version(struct nm_parser *p, void *obj)
+{
+	long long v;
+	int r;
+
+	(void)obj;
+	if ((r = nm_top_int(p, &v)) != 0)
+		return r;
+	if (v != NETMAP_VERSION)
+		return nm_fail(p, MESH_ERR_UNSUPPORTED, "version %lld is not supported (want %d)",
+		    v, NETMAP_VERSION);
+	return MESH_OK;
+}
+
+static int
+nm_top_serial(struct nm_parser *p, void *obj)
+{
+	long long v;
+	int r;
+
+	if ((r = nm_top_int(p, &v)) != 0 && r != MESH_ERR_PARSE)
+		return r;
+	if (r != 0 || v < 0)
+		return nm_fail(p, MESH_ERR_PARSE, "must be a non-negative integer");
+	((struct netmap *)obj)->serial = (uint64_t)v;
+	return MESH_OK;
+}
+
+static int
+nm_top_expires(struct nm_parser *p, void *obj)
+{
+	struct netmap *nm = obj;
+	enum jsonr_type t = nm_mark(p);
+	const char *s;
+	long long v = -1;
+	size_t len;
+	int is_int = 0, r;
+
+	if (t == JSONR_NUMBER) {
+		if ((r = jsonr_number(&p->jr, &v, &is_int)) != 0)
+			return r;
+		if (is_int && v >= 0 && v <= NM_EXPIRES_MAX) {
+			nm->expires = (int64_t)v;
+			return MESH_OK;
+		}
+	} else if (t == JSONR_STRING) {
+		if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
+			return r;
+		if (netmap_field_time(s, &nm->expires) && nm->expires >= 0 &&
+		    nm->expires <= NM_EXPIRES_MAX)
+			return MESH_OK;
+	}
+	return nm_fail(p, MESH_ERR_PARSE,
+	    "must be an RFC 3339 time (\"2026-12-01T00:00:00Z\") or unix seconds, "
+	    "from 1970 to 9999");
+}
+
+static int
+nm_top_domain(struct nm_parser *p, void *obj)
+{
+	return nm_str(p, check_domain, &((struct netmap *)obj)->domain);
+}
+
+static int
+nm_top_nodes(struct nm_parser *p, void *obj)
+{
+	size_t cap = 0;
+
+	(void)obj;
+	return nm_array(p, 0, NM_ENTRIES_MAX, nm_node, &cap);
+}
+
+static int
+nm_top_users(struct nm_parser *p, void *obj)
+{
+	size_t cap = 0;
+
+	(void)obj;
+	return nm_array(p, 0, NM_ENTRIES_MAX, nm_user, &cap);
+}
+
+static const struct nm_field nm_top_fields[] = {
+    {"version", nm_top_version},
+    {"serial", nm_top_serial},
+    {"expires", nm_top_expires},
+    {"nodes", nm_top_nodes},
+    {"domain", nm_top_domain},
+    {"users", nm_top_users},
+};
+#define NM_TOP_REQUIRED 4
 
 static int
 cmp_addr_entry(const void *a, const void *b)
@@ -487,7 +752,7 @@ nm_sorted(struct nm_parser *p, const void *base, size_t n, size_t sz,
 	return MESH_OK;
 }
 
-/* Report a duplicate: the later entry (index later in section) repeats what earlier has. */
+/* Report a duplicate: entry later of section repeats what entry earlier has. */
 static int
 nm_duplicate(struct nm_parser *p, const char *section, size_t later, const char *field,
     size_t earlier, const char *what)
@@ -495,7 +760,7 @@ nm_duplicate(struct nm_parser *p, const char *section, size_t later, const char 
 	nm_push_key(p, section);
 	nm_push_index(p, later);
 	nm_push_key(p, field);
-	(void)nm_fail(
+	(void)nm_fail_at_path(
 	    p, MESH_ERR_DUPLICATE, "duplicate %s (already in %s[%zu])", what, section, earlier);
 	p->depth -= 3;
 	return MESH_ERR_DUPLICATE;
@@ -523,6 +788,29 @@ nm_index_users(struct nm_parser *p)
 		if (strcmp(c->id, d->id) == 0)
 			return nm_duplicate(p, "users", (size_t)(d - nm->users), "id",
 			    (size_t)(c - nm->users), "user id");
+	}
+	return MESH_OK;
+}
+
+/* Every owner is a user. */
+static int
+nm_link_owners(struct nm_parser *p)
+{
+	struct netmap *nm = p->nm;
+	size_t i;
+	int r;
+
+	for (i = 0; i < nm->nnodes; i++) {
+		struct netmap_node *n = &nm->nodes[i];
+
+		if (n->owner == NULL || (n->user = netmap_user_by_login(nm, n->owner)) != NULL)
+			continue;
+		nm_push_key(p, "nodes");
+		nm_push_index(p, i);
+		nm_push_key(p, "owner");
+		r = nm_fail_at_path(p, MESH_ERR_INVALID, "owner \"%s\" is not in users", n->owner);
+		p->depth -= 3;
+		return r;
 	}
 	return MESH_OK;
 }
@@ -571,7 +859,7 @@ nm_index_nodes(struct nm_parser *p)
 			nm_push_index(p, b->node);
 			nm_push_key(p, "addresses");
 			nm_push_index(p, b->pos);
-			(void)nm_fail(p, MESH_ERR_DUPLICATE,
+			(void)nm_fail_at_path(p, MESH_ERR_DUPLICATE,
 			    "duplicate address (already used by nodes[%u] \"%s\")", a->node,
 			    nm->nodes[a->node].name);
 			p->depth -= 4;
@@ -581,130 +869,38 @@ nm_index_nodes(struct nm_parser *p)
 	return MESH_OK;
 }
 
-/* An array of n objects parsed by fn into *out (elements of sz bytes). */
-static int
-nm_section(struct nm_parser *p, json_t *arr, const char *key, size_t sz, void **out, size_t *n,
-    int (*fn)(struct nm_parser *, json_t *, void *))
-{
-	json_t *v;
-	size_t i;
-	int r = MESH_OK;
-
-	if (arr == NULL || json_array_size(arr) == 0)
-		return MESH_OK;
-	if ((*out = calloc(json_array_size(arr), sz)) == NULL)
-		return nm_nomem(p);
-	nm_push_key(p, key);
-	json_array_foreach (arr, i, v) {
-		nm_push_index(p, i);
-		*n = i + 1; /* counted before parsing so that a failure frees what was set */
-		r = fn(p, v, (char *)*out + i * sz);
-		nm_pop(p);
-		if (r != 0)
-			break;
-	}
-	nm_pop(p);
-	return r;
-}
-
-static int
-nm_user_cb(struct nm_parser *p, json_t *obj, void *u)
-{
-	return nm_user(p, obj, u);
-}
-
-static int
-nm_node_cb(struct nm_parser *p, json_t *obj, void *n)
-{
-	return nm_node(p, obj, n);
-}
-
-static int
-nm_header(struct nm_parser *p, json_t *root)
-{
-	static const char *const members[] = {
-	    "version", "serial", "expires", "domain", "nodes", "users", NULL};
-	struct netmap *nm = p->nm;
-	json_t *v;
-	const char *domain;
-	int r;
-
-	if ((r = nm_check_members(p, root, members)) != 0)
-		return r;
-	if ((v = json_object_get(root, "version")) == NULL)
-		return nm_fail(p, MESH_ERR_PARSE, "missing field \"version\"");
-	nm_push_key(p, "version");
-	if (!json_is_integer(v))
-		r = nm_fail(p, MESH_ERR_PARSE, "must be an integer");
-	else if (json_integer_value(v) != NETMAP_VERSION)
-		r = nm_fail(p, MESH_ERR_UNSUPPORTED, "version %lld is not supported (want %d)",
-		    (long long)json_integer_value(v), NETMAP_VERSION);
-	nm_pop(p);
-	if (r != 0)
-		return r;
-	if ((v = json_object_get(root, "serial")) == NULL)
-		return nm_fail(p, MESH_ERR_PARSE, "missing field \"serial\"");
-	nm_push_key(p, "serial");
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		r = nm_fail(p, MESH_ERR_PARSE, "must be a non-negative integer");
-	else
-		nm->serial = (uint64_t)json_integer_value(v);
-	nm_pop(p);
-	if (r != 0)
-		return r;
-	if ((v = json_object_get(root, "expires")) == NULL)
-		return nm_fail(p, MESH_ERR_PARSE, "missing field \"expires\"");
-	nm_push_key(p, "expires");
-	if (json_is_integer(v) && json_integer_value(v) >= 0)
-		nm->expires = (int64_t)json_integer_value(v);
-	else if (!json_is_string(v) || !netmap_field_time(json_string_value(v), &nm->expires))
-		r = nm_fail(p, MESH_ERR_PARSE,
-		    "must be an RFC 3339 time (\"2026-12-01T00:00:00Z\") or unix seconds");
-	nm_pop(p);
-	if (r != 0)
-		return r;
-	if ((r = nm_string(p, root, "domain", false, check_domain, &domain)) != 0 ||
-	    (domain && (r = nm_strdup(p, domain, &nm->domain)) != 0))
-		return r;
-	return MESH_OK;
-}
-
 int
 netmap_parse(const uint8_t *buf, size_t len, struct netmap **out, struct mesh_error *err)
 {
-	struct nm_parser p = {(const char *)buf, len, err, {{0}}, 0, NULL};
-	json_error_t jerr;
-	json_t *root, *users, *nodes;
+	struct nm_parser p;
+	unsigned seen;
 	int r;
 
 	*out = NULL;
-	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return mesh_error_set(err, MESH_ERR_PARSE, jerr.line > 0 ? (unsigned)jerr.line : 0,
-		    jerr.column > 0 ? (unsigned)jerr.column : 0, "%s", jerr.text);
+	memset(&p, 0, sizeof(p));
+	jsonr_init(&p.jr, buf, len, err);
+	p.buf = (const char *)buf;
+	p.len = len;
+	p.err = err;
 	if ((p.nm = calloc(1, sizeof(*p.nm))) == NULL) {
 		r = nm_nomem(&p);
 		goto out;
 	}
-	if (!json_is_object(root)) {
+	if (nm_mark(&p) != JSONR_OBJECT) {
 		r = nm_fail(&p, MESH_ERR_PARSE, "a netmap is a JSON object");
 		goto out;
 	}
-	if ((r = nm_header(&p, root)) != 0 ||
-	    (r = nm_array(&p, root, "users", false, 0, NM_ENTRIES_MAX, &users)) != 0 ||
-	    (r = nm_array(&p, root, "nodes", true, 0, NM_ENTRIES_MAX, &nodes)) != 0 ||
-	    (r = nm_section(&p, users, "users", sizeof(struct netmap_user), (void **)&p.nm->users,
-		 &p.nm->nusers, nm_user_cb)) != 0 ||
-	    (r = nm_index_users(&p)) != 0 ||
-	    (r = nm_section(&p, nodes, "nodes", sizeof(struct netmap_node), (void **)&p.nm->nodes,
-		 &p.nm->nnodes, nm_node_cb)) != 0 ||
+	if ((r = nm_object(&p, nm_top_fields, NM_ARRAY_LEN(nm_top_fields), p.nm, &seen)) != 0 ||
+	    (r = jsonr_end(&p.jr)) != 0 ||
+	    (r = nm_require(&p, seen, nm_top_fields, NM_TOP_REQUIRED)) != 0 ||
+	    (r = nm_index_users(&p)) != 0 || (r = nm_link_owners(&p)) != 0 ||
 	    (r = nm_index_nodes(&p)) != 0)
 		goto out;
 	*out = p.nm;
 	p.nm = NULL;
 out:
+	jsonr_fini(&p.jr);
 	netmap_free(p.nm);
-	json_decref(root);
 	return r;
 }
 

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "netmap_fields.h"
 
 #define PORT_MAX	     65535
-#define SSH_STRING_LEN_BYTES 4 /* SSH wire strings start with a u32 length */
+#define SSH_STRING_LEN_BYTES 4	/* SSH wire strings start with a u32 length */
+#define HOST_KEY_TYPE_MAX    40 /* longest name in host_key_types */
 #define SECONDS_PER_MINUTE   60
 #define SECONDS_PER_HOUR     3600
 #define SECONDS_PER_DAY	     86400
@@ -184,20 +183,87 @@ static const char *const host_key_types[] = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
 };
 
+/* Value of a base64 character, or -1 (not constant time: host keys are public). */
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/*
+ * Canonical padded base64 of n characters at s: decodes the first outlen
+ * bytes into out (or fewer if the text is shorter) and checks the rest.
+ * Returns the number of decoded bytes in total, or 0 if malformed.
+ */
+static size_t
+b64_check(const char *s, size_t n, uint8_t *out, size_t outlen)
+{
+	size_t pad = 0, i, total = 0;
+	uint32_t acc = 0;
+
+	if (n == 0 || n % 4 != 0)
+		return 0;
+	if (s[n - 1] == '=')
+		pad = s[n - 2] == '=' ? 2 : 1;
+	for (i = 0; i < n - pad; i++) {
+		int v = b64_value((unsigned char)s[i]);
+
+		if (v < 0)
+			return 0;
+		acc = acc << 6 | (uint32_t)v;
+		if (i % 4 == 3) {
+			uint8_t b[3] = {(uint8_t)(acc >> 16), (uint8_t)(acc >> 8), (uint8_t)acc};
+			size_t k;
+
+			for (k = 0; k < 3; k++, total++)
+				if (total < outlen)
+					out[total] = b[k];
+			acc = 0;
+		}
+	}
+	/* the last group: 2 or 3 characters, unused bits must be zero */
+	if (pad == 2) {
+		if (acc & 0xF)
+			return 0;
+		if (total < outlen)
+			out[total] = (uint8_t)(acc >> 4);
+		total += 1;
+	} else if (pad == 1) {
+		if (acc & 0x3)
+			return 0;
+		if (total < outlen)
+			out[total] = (uint8_t)(acc >> 10);
+		if (total + 1 < outlen)
+			out[total + 1] = (uint8_t)(acc >> 2);
+		total += 2;
+	}
+	return total;
+}
+
 bool
 netmap_field_host_key(const char *s, const char **why)
 {
 	const char *sp = strchr(s, ' ');
-	size_t tlen, b64len, binlen = 0, i;
-	uint8_t *blob = NULL;
-	bool known = false, r = false;
+	/* the blob starts with the type as an SSH string: u32 length + name */
+	uint8_t head[SSH_STRING_LEN_BYTES + HOST_KEY_TYPE_MAX];
+	size_t tlen, total, i;
+	bool known = false;
 	uint32_t n;
 
 	*why = "expected \"TYPE BASE64\"";
 	if (sp == NULL || strlen(s) > NETMAP_HOST_KEY_MAX)
 		return false;
 	tlen = (size_t)(sp - s);
-	b64len = strlen(sp + 1);
 	for (i = 0; i < sizeof(host_key_types) / sizeof(host_key_types[0]); i++)
 		if (strlen(host_key_types[i]) == tlen && memcmp(host_key_types[i], s, tlen) == 0)
 			known = true;
@@ -206,20 +272,11 @@ netmap_field_host_key(const char *s, const char **why)
 		return false;
 	}
 	*why = "key is not valid base64 of an SSH public key of that type";
-	if (b64len == 0 || (blob = malloc(b64len)) == NULL)
+	total = b64_check(sp + 1, strlen(sp + 1), head, sizeof(head));
+	if (total < SSH_STRING_LEN_BYTES + tlen)
 		return false;
-	if (sodium_base642bin(blob, b64len, sp + 1, b64len, NULL, &binlen, NULL,
-		sodium_base64_VARIANT_ORIGINAL) != 0)
-		goto out;
-	if (binlen < SSH_STRING_LEN_BYTES + tlen)
-		goto out;
-	n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
-	if (n != tlen || memcmp(blob + SSH_STRING_LEN_BYTES, s, tlen) != 0)
-		goto out;
-	r = true;
-out:
-	free(blob);
-	return r;
+	n = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
+	return n == tlen && memcmp(head + SSH_STRING_LEN_BYTES, s, tlen) == 0;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */

@@ -5,7 +5,8 @@
  *
  * Three layers, one header:
  *  - configuration (meshsshd.conf keywords OIDCIssuer, OIDCClientID,
- *    OIDCClientSecretFile, OIDCClaim, OIDCCABundle, OIDCTimeout);
+ *    OIDCClientSecretFile, OIDCClaim, OIDCCABundle, OIDCTimeout,
+ *    OIDCCheckCacheFile);
  *  - pure cores, no I/O and no clock reads: parsers for the discovery
  *    document, the device authorization and token responses, the JWKS, and
  *    the ID token verifier (signature with cjose, alg allow-list, iss, aud,
@@ -42,7 +43,7 @@
 #define OIDC_POLL_INTERVAL_MAX_S     60
 #define OIDC_SLOW_DOWN_STEP_S	     5
 #define OIDC_FLOW_MAX_S		     1800 /* cap on the IdP's expires_in */
-/* JWKS refetch on an unknown kid at most this often. */
+/* After an unknown-kid refetch, the next one waits this long. */
 #define OIDC_JWKS_REFETCH_MIN_S 60
 /* The scopes asked for: openid plus what carries the mapped claims. */
 #define OIDC_SCOPE	     "openid email profile"
@@ -69,6 +70,7 @@ struct oidc_config {
 	enum oidc_claim claim;	  /* OIDCClaim, default email */
 	char *ca_bundle;	  /* OIDCCABundle: PEM file, default system store */
 	unsigned timeout_s;	  /* OIDCTimeout: total per HTTP request */
+	char *check_cache_file; /* OIDCCheckCacheFile: persist passed checks; NULL = memory only */
 };
 
 void oidc_config_init(struct oidc_config *c);
@@ -207,9 +209,16 @@ struct oidc_client;
 int oidc_client_new(
     const struct oidc_config *cfg, struct oidc_client **out, struct mesh_error *err);
 void oidc_client_free(struct oidc_client *c);
-/* Fetch and check the discovery document and the JWKS (meshsshd -t calls this). */
+/*
+ * meshsshd -t: validate cfg, read the secret file, fetch the discovery
+ * document and the JWKS.  0 or the first problem in err.
+ */
+int oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_error *err);
+/* Fetch and check the discovery document and the JWKS. */
 int oidc_client_discover(struct oidc_client *c, int64_t now, struct mesh_error *err);
 const struct oidc_discovery *oidc_client_discovery(const struct oidc_client *c);
+enum oidc_claim oidc_client_claim(const struct oidc_client *c);
+const char *oidc_client_issuer(const struct oidc_client *c);
 
 struct oidc_flow;
 
@@ -221,6 +230,14 @@ struct oidc_flow_info {
 	int64_t expires_at;
 	int64_t interval_s;
 };
+
+/*
+ * The text shown to the person (keyboard-interactive instruction or banner):
+ * the URL, the code, and how long it stays valid.  Pure; MESH_ERR_RANGE if
+ * buf is too small.  OIDC_INSTRUCTIONS_MAX always suffices.
+ */
+#define OIDC_INSTRUCTIONS_MAX (3 * OIDC_STRING_MAX + 256)
+int oidc_flow_instructions(const struct oidc_flow_info *info, int64_t now, char *buf, size_t len);
 
 /* Start a device authorization (discovers first if needed). */
 int oidc_flow_start(
@@ -239,5 +256,46 @@ int64_t oidc_flow_next_poll(const struct oidc_flow *f);
 int oidc_flow_poll(struct oidc_client *c, struct oidc_flow *f, int64_t now,
     struct oidc_identity *id, struct mesh_error *err);
 void oidc_flow_free(struct oidc_flow *f);
+
+/* ---- the whole check, as meshsshd runs it ------------------------------ */
+
+struct checkcache;
+
+struct oidc_check_request {
+	const char *owner;     /* netmap owner of the source node */
+	const char *node;      /* source node name */
+	const char *host_user; /* local account asked for */
+	int64_t period_s;      /* the rule's checkPeriod; 0 = every time */
+	/* OIDCCheckCacheFile: shared between forked connections; else the in-memory cache */
+	const char *cache_file;
+};
+
+/* Receives each audit event (caller keeps a reference only if it increfs). */
+typedef void (*oidc_audit_fn)(json_t *event, void *ctx);
+
+struct oidc_check;
+
+/*
+ * Begin a check.  When the cache (req->cache_file, else cache; both may be
+ * absent) holds a good check for the
+ * triple, *cached is set and no flow starts (no audit event: nothing was
+ * asked).  Otherwise a device flow starts (audit "started"); show the person
+ * oidc_check_instructions() and call oidc_check_step() at
+ * oidc_check_next_poll().  A failure to start is audited as "failed".
+ */
+int oidc_check_begin(struct oidc_client *c, struct checkcache *cache,
+    const struct oidc_check_request *req, int64_t now, oidc_audit_fn audit, void *audit_ctx,
+    struct oidc_check **out, bool *cached, struct mesh_error *err);
+const char *oidc_check_instructions(const struct oidc_check *ch);
+int64_t oidc_check_next_poll(const struct oidc_check *ch);
+/*
+ * One step: MESH_ERR_AGAIN while pending; 0 when the IdP vouched for the
+ * owner (audit "passed" with the subject, cache updated); otherwise the
+ * error, audited as "timeout" (code expired) or "failed" with err's text.
+ */
+int oidc_check_step(struct oidc_check *ch, int64_t now, struct mesh_error *err);
+/* The verified identity once step returned 0 (else NULL). */
+const struct oidc_identity *oidc_check_identity(const struct oidc_check *ch);
+void oidc_check_free(struct oidc_check *ch);
 
 #endif

@@ -4,7 +4,7 @@
 noinst_LIBRARIES += lib/libmeshoidc.a
 lib_libmeshoidc_a_SOURCES = \
 	lib/oidc.h lib/oidc_conf.c lib/oidc_proto.c lib/oidc_jwt.c lib/oidc_audit.c \
-	lib/oidc_client.c \
+	lib/oidc_client.c lib/oidc_check.c \
 	lib/checkcache.c lib/checkcache.h
 lib_libmeshoidc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON_CFLAGS) \
 	$(SODIUM_CFLAGS)
@@ -38,10 +38,13 @@ dist_man_MANS += man/meshssh-oidc.7
 # with --enable-fuzzing (clang), and a corpus replay in every make check.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_jwt
-tests_fuzz_fuzz_jwt_SOURCES = tests/fuzz/fuzz_jwt.c
+# the parsers are compiled in (not linked from the library) so they carry
+# the fuzzer's coverage instrumentation
+tests_fuzz_fuzz_jwt_SOURCES = tests/fuzz/fuzz_jwt.c lib/oidc_proto.c lib/oidc_jwt.c \
+	lib/checkcache.c
 tests_fuzz_fuzz_jwt_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_jwt_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_jwt_LDADD = $(OIDC_LIBS)
+tests_fuzz_fuzz_jwt_LDADD = $(MESHCORE_LIBS) $(CJOSE_LIBS) $(JANSSON_LIBS) $(SODIUM_LIBS)
 endif
 check_PROGRAMS += tests/fuzz/fuzz_jwt_replay
 tests_fuzz_fuzz_jwt_replay_SOURCES = tests/fuzz/fuzz_jwt.c tests/fuzz/replay.c

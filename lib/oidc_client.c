@@ -33,7 +33,8 @@ struct oidc_client {
 	bool discovered;
 	struct oidc_discovery disc;
 	struct oidc_jwks *jwks;
-	int64_t jwks_fetched_at;
+	bool kid_refetched;	/* a refetch was triggered by an unknown kid ... */
+	int64_t kid_refetch_at; /* ... at this time */
 	CURL *curl;
 };
 
@@ -279,8 +280,20 @@ oidc_client_discovery(const struct oidc_client *c)
 	return c && c->discovered ? &c->disc : NULL;
 }
 
+const char *
+oidc_client_issuer(const struct oidc_client *c)
+{
+	return c->issuer;
+}
+
+enum oidc_claim
+oidc_client_claim(const struct oidc_client *c)
+{
+	return c->claim;
+}
+
 static int
-fetch_jwks(struct oidc_client *c, int64_t now, struct mesh_error *err)
+fetch_jwks(struct oidc_client *c, struct mesh_error *err)
 {
 	struct oidc_jwks *keys = NULL;
 	struct http_body body;
@@ -304,7 +317,6 @@ fetch_jwks(struct oidc_client *c, int64_t now, struct mesh_error *err)
 	}
 	oidc_jwks_free(c->jwks);
 	c->jwks = keys;
-	c->jwks_fetched_at = now;
 	log_debug_f("jwks: %zu keys from %s", oidc_jwks_count(keys), c->disc.jwks_uri);
 out:
 	http_body_wipe(&body);
@@ -335,7 +347,7 @@ oidc_client_discover(struct oidc_client *c, int64_t now, struct mesh_error *err)
 	oidc_discovery_clear(&c->disc);
 	c->disc = d;
 	c->discovered = true;
-	r = fetch_jwks(c, now, err);
+	r = fetch_jwks(c, err);
 out:
 	http_body_wipe(&body);
 	return r;
@@ -459,11 +471,17 @@ verify_id_token(struct oidc_client *c, const char *jwt, int64_t now, struct oidc
 	r = oidc_token_verify(jwt, strlen(jwt), c->jwks, &p, id, err);
 	if (r != MESH_ERR_NOTFOUND)
 		return r;
-	/* unknown kid: the provider rotated its keys; refetch once, rate-limited */
-	if (now - c->jwks_fetched_at < OIDC_JWKS_REFETCH_MIN_S)
+	/*
+	 * Unknown kid: the provider rotated its keys.  Refetch; a kid that is
+	 * still unknown afterwards may refetch again only after a pause.
+	 */
+	if (c->kid_refetched && now - c->kid_refetch_at < OIDC_JWKS_REFETCH_MIN_S)
 		return r;
-	log_debug_f("unknown signing key; refetching %s", c->disc.jwks_uri);
-	if ((r = fetch_jwks(c, now, err)) < 0)
+	c->kid_refetched = true;
+	c->kid_refetch_at = now;
+	log_info(
+	    "oidc: %s; refetching %s", err ? err->text : "unknown signing key", c->disc.jwks_uri);
+	if ((r = fetch_jwks(c, err)) < 0)
 		return r;
 	return oidc_token_verify(jwt, strlen(jwt), c->jwks, &p, id, err);
 }
@@ -532,5 +550,20 @@ out:
 	}
 	form_free(form);
 	http_body_wipe(&body);
+	return r;
+}
+
+int
+oidc_config_test(const struct oidc_config *cfg, int64_t now, struct mesh_error *err)
+{
+	struct oidc_client *c = NULL;
+	int r;
+
+	if (!oidc_config_enabled(cfg))
+		return oidc_config_validate(cfg, err);
+	if ((r = oidc_client_new(cfg, &c, err)) < 0)
+		return r;
+	r = oidc_client_discover(c, now, err);
+	oidc_client_free(c);
 	return r;
 }

@@ -28,6 +28,7 @@ oidc_config_clear(struct oidc_config *c)
 	free(c->client_id);
 	free(c->client_secret_file);
 	free(c->ca_bundle);
+	free(c->check_cache_file);
 	oidc_config_init(c);
 }
 
@@ -101,6 +102,8 @@ oidc_config_keyword(struct oidc_config *c, const struct conf_line *l, struct mes
 		return set_path(&c->client_secret_file, l, err);
 	if (strcasecmp(k, "OIDCCABundle") == 0)
 		return set_path(&c->ca_bundle, l, err);
+	if (strcasecmp(k, "OIDCCheckCacheFile") == 0)
+		return set_path(&c->check_cache_file, l, err);
 	if (strcasecmp(k, "OIDCTimeout") == 0)
 		return set_timeout(&c->timeout_s, l, err);
 	if (strcasecmp(k, "OIDCClaim") == 0) {
@@ -118,7 +121,7 @@ oidc_config_validate(const struct oidc_config *c, struct mesh_error *err)
 	const char *iss = c->issuer;
 
 	if (iss == NULL) {
-		if (c->client_id || c->client_secret_file || c->ca_bundle)
+		if (c->client_id || c->client_secret_file || c->ca_bundle || c->check_cache_file)
 			return mesh_error_set(
 			    err, MESH_ERR_INVALID, 0, 0, "OIDC settings given but no OIDCIssuer");
 		return 0;

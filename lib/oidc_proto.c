@@ -228,6 +228,14 @@ oidc_device_auth_parse(long http_status, const uint8_t *buf, size_t len,
 	    (r = member_string(root, what, "verification_uri_complete", false, true,
 		 &d.verification_uri_complete, err)) < 0)
 		goto out;
+	/* the code is shown on the person's terminal: no control sequences */
+	for (const char *c = d.user_code; *c; c++) {
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
+			r = mesh_error_set(err, MESH_ERR_PROTOCOL, 0, 0,
+			    "%s: \"user_code\" has non-printable characters", what);
+			goto out;
+		}
+	}
 	v = json_object_get(root, "expires_in");
 	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
 		r = mesh_error_set(
@@ -297,4 +305,32 @@ oidc_token_response_parse(long http_status, const uint8_t *buf, size_t len,
 out:
 	json_decref(root);
 	return r;
+}
+
+int
+oidc_flow_instructions(const struct oidc_flow_info *info, int64_t now, char *buf, size_t len)
+{
+	int64_t left_s = info->expires_at - now;
+	int64_t left_min = (left_s + 59) / 60;
+	int n;
+
+	if (left_min < 1)
+		left_min = 1;
+	if (info->verification_uri_complete != NULL)
+		n = snprintf(buf, len,
+		    "This login needs a fresh sign-in with your organisation.\n"
+		    "Open %s\n(or go to %s and enter the code %s)\n"
+		    "within %lld minute%s, then come back here.\n",
+		    info->verification_uri_complete, info->verification_uri, info->user_code,
+		    (long long)left_min, left_min == 1 ? "" : "s");
+	else
+		n = snprintf(buf, len,
+		    "This login needs a fresh sign-in with your organisation.\n"
+		    "Go to %s and enter the code %s\n"
+		    "within %lld minute%s, then come back here.\n",
+		    info->verification_uri, info->user_code, (long long)left_min,
+		    left_min == 1 ? "" : "s");
+	if (n < 0 || (size_t)n >= len)
+		return MESH_ERR_RANGE;
+	return 0;
 }

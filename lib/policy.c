@@ -48,6 +48,12 @@ struct pol_ctx {
 	size_t len;
 	struct pol_seg path[POL_PATH_MAX];
 	int depth;
+	/* the last value located, so walking an array is linear, not quadratic */
+	struct pol_seg last[POL_PATH_MAX];
+	int last_depth;
+	size_t last_off;
+	size_t lc_off; /* line/col known at this offset */
+	unsigned lc_line, lc_col;
 };
 
 /* Fields of one JSON object, matched by name without regard to case. */
@@ -147,21 +153,64 @@ loc_find(const char *s, size_t n, const struct pol_seg *path, int depth)
 	return best;
 }
 
-static void
-loc_line_col(const char *s, size_t off, unsigned *line, unsigned *col)
+static bool
+pol_seg_eq(const struct pol_seg *a, const struct pol_seg *b)
 {
+	if (a->key == NULL || b->key == NULL)
+		return a->key == b->key && a->index == b->index;
+	return strcmp(a->key, b->key) == 0;
+}
+
+/*
+ * Offset of the value at the current path.  The next element of the array
+ * located last is found by skipping one value from there.
+ */
+static size_t
+pol_offset(struct pol_ctx *c)
+{
+	int d, depth = c->depth < POL_PATH_MAX ? c->depth : POL_PATH_MAX;
+	bool next = depth > 0 && depth == c->last_depth && c->path[depth - 1].key == NULL &&
+	    c->last[depth - 1].key == NULL &&
+	    c->path[depth - 1].index == c->last[depth - 1].index + 1;
 	size_t i;
 
-	*line = 1;
-	*col = 1;
-	for (i = 0; i < off; i++) {
-		if (s[i] == '\n') {
-			(*line)++;
-			*col = 1;
+	for (d = 0; next && d < depth - 1; d++)
+		next = pol_seg_eq(&c->path[d], &c->last[d]);
+	i = c->last_off;
+	if (next) {
+		i = loc_ws(c->text, c->len, loc_skip(c->text, c->len, i));
+		next = i < c->len && c->text[i] == ',';
+		i = loc_ws(c->text, c->len, i + 1);
+	}
+	if (!next)
+		i = loc_find(c->text, c->len, c->path, depth);
+	memcpy(c->last, c->path, (size_t)depth * sizeof(c->path[0]));
+	c->last_depth = depth;
+	c->last_off = i;
+	return i;
+}
+
+/* Line and column of the current path, counting on from the last answer. */
+static void
+pol_here(struct pol_ctx *c, unsigned *line, unsigned *col)
+{
+	size_t off = pol_offset(c), i;
+
+	if (off < c->lc_off || c->lc_line == 0) {
+		c->lc_off = 0;
+		c->lc_line = c->lc_col = 1;
+	}
+	for (i = c->lc_off; i < off; i++) {
+		if (c->text[i] == '\n') {
+			c->lc_line++;
+			c->lc_col = 1;
 		} else {
-			(*col)++;
+			c->lc_col++;
 		}
 	}
+	c->lc_off = off;
+	*line = c->lc_line;
+	*col = c->lc_col;
 }
 
 /* --- errors --------------------------------------------------------- */
@@ -203,7 +252,7 @@ pol_fail(struct pol_ctx *c, int code, const char *fmt, ...)
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	pol_path_format(c, path, sizeof(path));
-	loc_line_col(c->text, loc_find(c->text, c->len, c->path, c->depth), &line, &col);
+	pol_here(c, &line, &col);
 	if (path[0])
 		return mesh_error_set(c->err, code, line, col, "%s: %s", path, msg);
 	return mesh_error_set(c->err, code, line, col, "%s", msg);
@@ -984,8 +1033,7 @@ pol_parse_ssh(struct pol_ctx *c, json_t *arr)
 		pol_push_index(c, i);
 		p->nrules = i + 1;
 		rule->index = (int)i;
-		loc_line_col(
-		    c->text, loc_find(c->text, c->len, c->path, c->depth), &rule->line, &col);
+		pol_here(c, &rule->line, &col);
 		if ((r = pol_parse_rule(c, v, rule)) != 0)
 			return r;
 		pol_pop(c);
@@ -1015,8 +1063,7 @@ pol_test_list(struct pol_ctx *c, struct pol_field *f, struct pol_sshtest *t, int
 		if (json_string_length(v) == 0)
 			return pol_fail(c, MESH_ERR_INVALID, "user \"\" is not valid");
 		pos = &t->pos[k][t->nusers[k]];
-		loc_line_col(
-		    c->text, loc_find(c->text, c->len, c->path, c->depth), &pos->line, &pos->col);
+		pol_here(c, &pos->line, &pos->col);
 		if ((r = pol_strv_push(&t->users[k], &t->nusers[k], json_string_value(v))) != 0)
 			return r;
 		pol_pop(c);
@@ -1107,8 +1154,7 @@ pol_parse_test(struct pol_ctx *c, json_t *obj, struct pol_sshtest *t)
 		return MESH_ERR_NOMEM;
 	json_array_foreach (f[1].val, i, v) {
 		pol_push_index(c, i);
-		loc_line_col(c->text, loc_find(c->text, c->len, c->path, c->depth),
-		    &t->dst_pos[i].line, &t->dst_pos[i].col);
+		pol_here(c, &t->dst_pos[i].line, &t->dst_pos[i].col);
 		if ((r = pol_test_dst(c, t, json_string_value(v))) != 0 ||
 		    (r = pol_strv_push(&t->dst, &t->ndst, json_string_value(v))) != 0)
 			return r;
@@ -1140,8 +1186,7 @@ pol_parse_tests(struct pol_ctx *c, json_t *arr)
 
 		pol_push_index(c, i);
 		p->ntests = i + 1;
-		loc_line_col(
-		    c->text, loc_find(c->text, c->len, c->path, c->depth), &t->line, &t->col);
+		pol_here(c, &t->line, &t->col);
 		if ((r = pol_parse_test(c, v, t)) != 0)
 			return r;
 		pol_pop(c);
@@ -1195,6 +1240,21 @@ pol_finish(struct policy *p)
 		for (i = 0; i < p->nrules; i++)
 			if ((p->rules[i].action == POLICY_CHECK) == (pass == 0))
 				p->order[n++] = (uint32_t)i;
+	if ((p->by_dst_tag = calloc(p->tags.n + 1, sizeof(*p->by_dst_tag))) == NULL)
+		return MESH_ERR_NOMEM;
+	for (i = 0; i < p->nrules; i++) {
+		const struct pol_rule *r = &p->rules[p->order[i]];
+		int rr = 0;
+
+		for (m = 0; m < r->dst_tags.n && rr == 0; m++)
+			rr = pol_idx_push(&p->by_dst_tag[r->dst_tags.v[m]], (uint32_t)i);
+		if (rr == 0 && r->dst_tagged)
+			rr = pol_idx_push(&p->by_dst_tagged, (uint32_t)i);
+		if (rr == 0 && (r->dst_self || r->dst_member || r->dst_logins.n))
+			rr = pol_idx_push(&p->by_dst_user, (uint32_t)i);
+		if (rr != 0)
+			return rr;
+	}
 	p->group_words = (p->groups.n + 63) / 64;
 	if (p->group_words == 0)
 		return 0;
@@ -1309,6 +1369,11 @@ policy_free(struct policy *p)
 		pol_rule_free(&p->rules[i]);
 	free(p->rules);
 	free(p->order);
+	for (i = 0; p->by_dst_tag && i < p->tags.n; i++)
+		free(p->by_dst_tag[i].v);
+	free(p->by_dst_tag);
+	free(p->by_dst_tagged.v);
+	free(p->by_dst_user.v);
 	for (i = 0; i < p->ntests; i++) {
 		free(p->tests[i].src);
 		pol_strv_free(p->tests[i].dst);

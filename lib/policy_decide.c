@@ -149,6 +149,55 @@ pol_users_match(const struct pol_rule *r, const struct pol_ident *s, const char 
 	return VIA_NONE;
 }
 
+/*
+ * The rules that can match a destination, in evaluation order: a merge of the
+ * per-tag lists (and autogroup:tagged) for a tagged node, the user-device
+ * list otherwise.  Usually two or three short lists.
+ */
+struct pol_candidates {
+	const struct pol_idx *list[POLICY_NODE_TAGS_MAX + 1];
+	size_t pos[POLICY_NODE_TAGS_MAX + 1];
+	size_t n;
+	long last;
+};
+
+static void
+pol_candidates_init(const struct policy *p, const struct pol_ident *d, struct pol_candidates *c)
+{
+	size_t i;
+
+	c->n = 0;
+	c->last = -1;
+	if (!d->tagged) {
+		c->list[c->n++] = &p->by_dst_user;
+	} else {
+		c->list[c->n++] = &p->by_dst_tagged;
+		for (i = 0; i < d->ntags; i++)
+			c->list[c->n++] = &p->by_dst_tag[d->tags[i]];
+	}
+	for (i = 0; i < c->n; i++)
+		c->pos[i] = 0;
+}
+
+/* Next rank in order[], or -1; a rule on several lists comes once. */
+static long
+pol_candidates_next(struct pol_candidates *c)
+{
+	uint32_t best = UINT32_MAX, v;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		while (c->pos[i] < c->list[i]->n && (long)c->list[i]->v[c->pos[i]] <= c->last)
+			c->pos[i]++;
+		if (c->pos[i] < c->list[i]->n && (v = c->list[i]->v[c->pos[i]]) < best)
+			best = v;
+	}
+	if (best == UINT32_MAX)
+		return -1;
+	c->last = best;
+	return best;
+}
+
 static const char *
 pol_who(const struct pol_ident *id, char *buf, size_t len)
 {
@@ -215,9 +264,9 @@ policy_decide(const struct policy *p, const struct netmap *nm, const struct netm
 	struct pol_ident s, d;
 	const char *domain = NULL;
 	enum pol_via via;
+	struct pol_candidates cand;
 	char sw[96], dw[96];
-	long user_idx;
-	size_t i;
+	long user_idx, rank;
 	int rc;
 
 	(void)nm;
@@ -235,8 +284,9 @@ policy_decide(const struct policy *p, const struct netmap *nm, const struct netm
 		return rc;
 	}
 	user_idx = pol_strtab_find(&p->hostusers, host_user);
-	for (i = 0; i < p->nrules; i++) {
-		r = &p->rules[p->order[i]];
+	pol_candidates_init(p, &d, &cand);
+	while ((rank = pol_candidates_next(&cand)) >= 0) {
+		r = &p->rules[p->order[rank]];
 		if (!pol_src_match(p, r, &s) || !pol_dst_match(r, &s, &d))
 			continue;
 		if ((via = pol_users_match(r, &s, host_user, user_idx, &domain)) == VIA_NONE) {

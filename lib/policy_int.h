@@ -85,6 +85,14 @@ struct policy {
 	struct pol_rule *rules; /* file order */
 	size_t nrules;
 	uint32_t *order; /* evaluation order: check rules, then accept rules */
+	/*
+	 * Candidate rules by destination, as ranks into order[] (ascending):
+	 * a decision merges the lists its destination selects instead of
+	 * looking at every rule.
+	 */
+	struct pol_idx *by_dst_tag;   /* [tags.n]: rules naming that tag in dst */
+	struct pol_idx by_dst_tagged; /* rules with autogroup:tagged in dst */
+	struct pol_idx by_dst_user;   /* autogroup:self, autogroup:member or a login in dst */
 	struct pol_sshtest *tests;
 	size_t ntests;
 };

@@ -28,6 +28,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "provision.h"
+#include "userdb_systemd.h"
 
 #define STATE_FIELDS_MAX 9
 #define SUFFIX_HEX_SHORT 4
@@ -169,6 +170,13 @@ provision_conf_keyword(struct provision_conf *c, const struct conf_line *l, stru
 		return conf_path_arg(l, c->home_base, sizeof(c->home_base), err);
 	if (strcasecmp(l->keyword, "ProvisionShell") == 0)
 		return conf_path_arg(l, c->shell, sizeof(c->shell), err);
+	if (strcasecmp(l->keyword, "ProvisionSystemdUserdb") == 0) {
+		if (l->nargs == 1 && strcasecmp(l->args[0], "no") == 0) {
+			c->systemd_userdb_dir[0] = '\0';
+			return MESH_OK;
+		}
+		return conf_path_arg(l, c->systemd_userdb_dir, sizeof(c->systemd_userdb_dir), err);
+	}
 	if (strcasecmp(l->keyword, "ProvisionGroupMap") == 0) {
 		if ((r = conf_want_args(l, 2, false, err)) != 0)
 			return r;
@@ -572,6 +580,11 @@ publish(
 	struct stat st;
 	int r;
 
+	snprintf(idx_path, sizeof(idx_path), "%s%s", path, USERDB_INDEX_SUFFIX);
+	/* readers that map the old index re-check the files from now on */
+	if ((r = userdb_index_supersede(idx_path)) != 0)
+		return mesh_error_set(
+		    err, r, 0, 0, "%s: cannot mark superseded: %s", idx_path, strerror(errno));
 	if ((r = mesh_file_write_atomic(path, text, len, 0644, err)) != 0)
 		return r;
 	if (stat(path, &st) != 0)
@@ -582,7 +595,6 @@ publish(
 	stamp.mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
 	if ((r = userdb_index_build(kind, text, len, &stamp, &idx, &idxlen)) != 0)
 		return mesh_error_set(err, r, 0, 0, "%s: cannot index: %s", path, mesh_strerror(r));
-	snprintf(idx_path, sizeof(idx_path), "%s%s", path, USERDB_INDEX_SUFFIX);
 	r = mesh_file_write_atomic(idx_path, idx, idxlen, 0644, err);
 	free(idx);
 	return r;
@@ -607,6 +619,16 @@ state_store(const struct provision_conf *c, const struct state *s, struct mesh_e
 	    (r = dir_path(c, "group", path, sizeof(path), err)) != 0 ||
 	    (r = publish(path, USERDB_GROUP, gr, grlen, err)) != 0)
 		goto out;
+	/* optional, after the userdb itself: a failure here costs no login */
+	if (c->systemd_userdb_dir[0] != '\0') {
+		struct mesh_error serr;
+		char msg[512];
+
+		mesh_error_clear(&serr);
+		if (userdb_systemd_publish(c->systemd_userdb_dir, pw, pwlen, gr, grlen, &serr) != 0)
+			log_warn("provision: systemd userdb export: %s",
+			    mesh_error_format(&serr, msg, sizeof(msg)));
+	}
 out:
 	free(text);
 	free(pw);

@@ -57,6 +57,8 @@ struct provision_conf {
 	size_t nmap;
 	char dir[PROVISION_PATH_MAX]; /* userdb directory; "" means userdb_dir() */
 	bool use_lckpwdf;	      /* hold lckpwdf() while allocating (needs root) */
+	/* ProvisionSystemdUserdb DIR: also export systemd userdb drop-ins ("" = no) */
+	char systemd_userdb_dir[PROVISION_PATH_MAX];
 };
 
 struct provision_result {
@@ -86,7 +88,7 @@ int provision_conf_add_map(struct provision_conf *c, const char *idp_group, cons
 /*
  * Handle one meshsshd.conf line if it is a provisioning keyword
  * (ProvisionUsers, ProvisionUidRange, ProvisionHomeBase, ProvisionShell,
- * ProvisionGroupMap).  MESH_ERR_NOTFOUND if the keyword is not ours.
+ * ProvisionGroupMap, ProvisionSystemdUserdb).  MESH_ERR_NOTFOUND if the keyword is not ours.
  */
 int provision_conf_keyword(
     struct provision_conf *c, const struct conf_line *l, struct mesh_error *err);

@@ -11,10 +11,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "userdb.h"
@@ -34,6 +36,8 @@ struct idx_hdr {
 	int64_t data_mtime_nsec;
 	uint32_t count;
 	uint32_t nmember;
+	uint32_t superseded; /* set in place by the writer before a replacement */
+	uint32_t reserved;
 };
 
 struct idx_ent {
@@ -424,6 +428,7 @@ userdb_file_init(struct userdb_file *f, enum userdb_kind kind, const char *path)
 	memcpy(f->idx_path + n, USERDB_INDEX_SUFFIX, sizeof(USERDB_INDEX_SUFFIX));
 	f->kind = kind;
 	f->missing = true;
+	f->recheck_ms = USERDB_RECHECK_MS;
 	return MESH_OK;
 }
 
@@ -566,6 +571,46 @@ bad:
 	f->idx_len = 0;
 }
 
+static int64_t
+coarse_ms(void)
+{
+	struct timespec ts;
+
+	/* from the vDSO: no system call */
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool
+index_superseded(const struct userdb_file *f)
+{
+	const volatile struct idx_hdr *h = (const volatile void *)f->idx;
+
+	return h->superseded != 0;
+}
+
+int
+userdb_index_supersede(const char *idx_path)
+{
+	struct idx_hdr h;
+	uint32_t one = 1;
+	int fd, r = MESH_OK;
+
+	fd = open(idx_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? MESH_OK : MESH_ERR_IO;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h.magic, IDX_MAGIC, sizeof(h.magic)) != 0)
+		goto out; /* not an index of ours: readers do not trust it anyway */
+	if (pwrite(fd, &one, sizeof(one), offsetof(struct idx_hdr, superseded)) !=
+	    (ssize_t)sizeof(one))
+		r = MESH_ERR_IO;
+out:
+	close(fd);
+	return r;
+}
+
 int
 userdb_file_refresh(struct userdb_file *f)
 {
@@ -573,8 +618,13 @@ userdb_file_refresh(struct userdb_file *f)
 	struct userdb_stamp now;
 	const void *m;
 	size_t len;
+	int64_t t = coarse_ms();
 	int r;
 
+	if (!f->missing && f->idx != NULL && !index_superseded(f) &&
+	    t - f->checked_ms < f->recheck_ms && t >= f->checked_ms)
+		return MESH_OK;
+	f->checked_ms = t;
 	if (stat(f->path, &st) != 0) {
 		if (errno != ENOENT)
 			return MESH_ERR_IO;

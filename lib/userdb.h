@@ -14,7 +14,11 @@
  *    scan but never give a wrong answer;
  *  - a data file that is not a regular file, not owned by root (or, in a test
  *    build, the effective uid) or is group/world-writable is refused;
- *  - a reader notices a replaced file with one stat(2) per refresh.
+ *  - a reader notices a replaced file without a system call per lookup:
+ *    the writer first marks the index it is about to replace as superseded
+ *    (a flag in the mapped header, seen at once by every process that maps
+ *    it), and readers stat(2) the files only then, when they have no index,
+ *    or every USERDB_RECHECK_MS (hand edits are noticed within that time).
  */
 #ifndef MESH_USERDB_H
 #define MESH_USERDB_H
@@ -32,6 +36,7 @@
 /* Test builds only: a directory that replaces USERDB_DIR_DEFAULT (secure_getenv). */
 #define USERDB_DIR_ENV	    "MESH_USERDB_DIR"
 #define USERDB_INDEX_SUFFIX ".idx"
+#define USERDB_RECHECK_MS   1000	  /* stat at least this often regardless */
 #define USERDB_NAME_MAX	    32		  /* longest login name we publish (useradd's limit) */
 #define USERDB_LINE_MAX	    (1024 * 1024) /* a group line of ~100k members */
 #define USERDB_PWLINE_MAX   4096	  /* one passwd line */
@@ -109,12 +114,22 @@ struct userdb_file {
 	struct userdb_stamp idx_stamp; /* the index file's own stat */
 	uint64_t generation;	       /* bumped on every re-map */
 	bool missing;
+	int64_t checked_ms; /* CLOCK_MONOTONIC_COARSE of the last stat */
+	int64_t recheck_ms; /* USERDB_RECHECK_MS; tests set 0 */
 };
 
 /* Set up (no I/O).  path is the data file; the index is path + ".idx". */
 int userdb_file_init(struct userdb_file *f, enum userdb_kind kind, const char *path);
 /*
- * stat the file and (re)map it if it changed.  0 when mapped, MESH_ERR_NOTFOUND
+ * Mark the index at idx_path as superseded: every reader that maps it will
+ * stat the data file on its next lookup.  The writer calls this before it
+ * replaces the data file.  A missing index is fine (0).
+ */
+int userdb_index_supersede(const char *idx_path);
+
+/*
+ * stat the file and (re)map it if it changed (skipped while a current,
+ * not superseded index is mapped and the last stat is recent).  0 when mapped, MESH_ERR_NOTFOUND
  * when missing, MESH_ERR_PERM when unsafe, MESH_ERR_IO otherwise.
  */
 int userdb_file_refresh(struct userdb_file *f);

@@ -11,7 +11,8 @@ noinst_LTLIBRARIES += lib/libuserdb_pic.la
 lib_libuserdb_pic_la_SOURCES = $(USERDB_SOURCES) lib/error.c lib/error.h
 lib_libuserdb_pic_la_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS)
 lib_libuserdb_pic_la_LDFLAGS =
-lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h
+lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h \
+	lib/userdb_systemd.c lib/userdb_systemd.h
 USERDB_LIBS = lib/libuserdb.a
 # programs that provision (meshsshd, meshctl) read the userdb too
 MESHCORE_LIBS += $(USERDB_LIBS)
@@ -52,10 +53,10 @@ EXTRA_DIST += tests/integration/nss_exports.sh
 # and in every make check a replay of the corpus through the same entry point.
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_userdb
-tests_fuzz_fuzz_userdb_SOURCES = tests/fuzz/fuzz_userdb.c
+# the reader is compiled in (not linked from libuserdb.a) so libFuzzer sees its coverage
+tests_fuzz_fuzz_userdb_SOURCES = tests/fuzz/fuzz_userdb.c lib/userdb.c lib/hostsdb.c
 tests_fuzz_fuzz_userdb_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_userdb_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_userdb_LDADD = $(USERDB_LIBS)
 endif
 check_PROGRAMS += tests/fuzz/fuzz_userdb_replay
 tests_fuzz_fuzz_userdb_replay_SOURCES = tests/fuzz/fuzz_userdb.c tests/fuzz/replay.c
@@ -65,3 +66,13 @@ tests_fuzz_fuzz_userdb_replay_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_userdb_replay_LDADD = $(MESHCORE_LIBS)
 TESTS += tests/fuzz/fuzz_userdb_replay
 EXTRA_DIST += tests/fuzz/corpus/userdb
+
+dist_man_MANS += man/nss_mesh.8 man/pam_mesh.8 man/meshssh-userdb.5
+
+# Benchmark helper (bench/bench_nss.sh): no sanitizers, it times glibc calls.
+noinst_PROGRAMS += bench/bench_nss
+bench_bench_nss_SOURCES = bench/bench_nss.c
+bench_bench_nss_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS) -O2
+bench_bench_nss_LDFLAGS =
+bench_bench_nss_LDADD = lib/libuserdb_pic.la
+EXTRA_DIST += bench/bench_nss.sh

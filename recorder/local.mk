@@ -29,7 +29,7 @@ recorder_rec_sim_SOURCES = recorder/rec_sim.c
 recorder_rec_sim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 recorder_rec_sim_LDADD = $(RECORDER_LIBS) $(UTIL_LIBS)
 
-dist_man_MANS += man/meshssh-audit.5
+dist_man_MANS += man/meshssh-audit.5 man/meshssh-shipper.8
 
 # Unit tests
 REC_UNIT_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir) $(CURL_CFLAGS)
@@ -47,5 +47,6 @@ tests_unit_test_rec_audit_LDADD = $(REC_UNIT_LDADD)
 TESTS += tests/unit/test_rec_spool tests/unit/test_rec_cast tests/unit/test_rec_audit
 
 # Integration tests (root; real asciinema, rsyslog; Loki/HEC stand-ins in rec_receiver.py)
-INTEGRATION_TESTS += tests/integration/rec_file.sh
+INTEGRATION_TESTS += tests/integration/rec_file.sh tests/integration/rec_loki.sh \
+	tests/integration/rec_syslog.sh tests/integration/rec_hec.sh tests/integration/rec_spool_full.sh
 EXTRA_DIST += tests/integration/rec_lib.sh tests/integration/rec_receiver.py

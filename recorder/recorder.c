@@ -239,6 +239,19 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 	audit_set_enforce(s->audit, conf->enforce);
 	if ((r = spool_open(&so, &s->spool, err)) != 0)
 		goto fail;
+	if (conf->enforce) {
+		struct spool_stats st;
+
+		if ((r = spool_stats(s->spool, &st, err)) != 0)
+			goto fail;
+		if (st.bytes + REC_START_HEADROOM_BYTES > st.max_bytes) {
+			r = mesh_error_set(err, MESH_ERR_RANGE, 0, 0,
+			    "spool %s is full (%" PRIu64 " of %" PRIu64
+			    " bytes not yet shipped): is the sink reachable?",
+			    conf->spool_dir, st.bytes, st.max_bytes);
+			goto fail;
+		}
+	}
 	h.session_id = s->id_hex;
 	h.host = conf->host;
 	h.timestamp = (int64_t)(wall_ns / CAST_NS_PER_SEC);

@@ -36,8 +36,14 @@
 #include "asciicast.h"
 #include "error.h"
 
-#define REC_SESSION_ID_CHARS 32	  /* 16 random bytes, hex */
-#define REC_CHUNK_MAX_BYTES  8192 /* bytes of terminal data per spool record */
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#define REC_DEFAULT_SPOOL_DIR LOCALSTATEDIR "/spool/meshssh"
+#define REC_SESSION_ID_CHARS  32   /* 16 random bytes, hex */
+#define REC_CHUNK_MAX_BYTES   8192 /* bytes of terminal data per spool record */
+/* enforceRecorder: a session starts only with this much room left in the spool */
+#define REC_START_HEADROOM_BYTES (64u * 1024u)
 
 struct rec_conf {
 	const char *spool_dir;	  /* root-only directory (0700), created if missing */

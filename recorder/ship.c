@@ -44,7 +44,7 @@ struct ship_sink {
 	unsigned backoff_ms;
 	uint64_t failures; /* consecutive */
 	char cursor_path[PATH_MAX];
-	char label[SINKSPEC_TARGET_MAX + 16];
+	char label[SINKSPEC_TARGET_MAX + 64];
 };
 
 struct ship {
@@ -126,7 +126,11 @@ ship_sink_init(
 		return mesh_error_set(err, MESH_ERR_INVALID, 0, 0, "shipper: bad sink");
 	if ((r = sinkspec_format(&c->spec, canon, sizeof(canon))) != 0)
 		return mesh_error_set(err, r, 0, 0, "shipper: sink name too long");
-	(void)snprintf(k->label, sizeof(k->label), "%s%s", c->what & SHIP_AUDIT ? "" : "", canon);
+	(void)snprintf(k->label, sizeof(k->label), "%s%s %s",
+	    c->what & SHIP_AUDIT ? "AuditSink" : "",
+	    c->what & SHIP_RECORDING ? (c->what & SHIP_AUDIT ? "+RecordingSink" : "RecordingSink")
+				     : "",
+	    canon);
 	/* the cursor is named after what the sink receives and where it is */
 	crypto_generichash_init(&st, NULL, 0, sizeof(full));
 	crypto_generichash_update(&st, (const uint8_t *)&c->what, sizeof(c->what));

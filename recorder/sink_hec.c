@@ -82,8 +82,11 @@ hec_event(struct hec_sink *h, const struct spool_record *rec, json_t *event, con
 		return MESH_ERR_NOMEM;
 	if (rec->kind == SPOOL_KIND_CAST) {
 		rec_id_to_hex(rec->stream, hex);
-		if (json_object_set_new(o, "fields",
-			json_pack("{s:s, s:I}", "session", hex, (json_int_t)rec->subseq)))
+		json_t *f = json_object();
+
+		if (f == NULL || json_object_set_new(f, "session", json_string(hex)) ||
+		    json_object_set_new(f, "chunk", json_integer((json_int_t)rec->subseq)) ||
+		    json_object_set_new(o, "fields", f))
 			goto out;
 	}
 	if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)

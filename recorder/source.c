@@ -19,6 +19,7 @@
 
 #define SOURCE_CAST_MAX_BYTES (1024u * 1024u * 1024u)
 #define SOURCE_URL_MAX	      4096
+#define CAST_TRUNCATED_HEADER "{\"version\":2,\"width\":80,\"height\":24,\"truncated\":true}"
 
 struct rec_source {
 	struct sinkspec spec;
@@ -90,9 +91,14 @@ cast_normalize(const char *text, size_t len, struct cast_buf *out, struct mesh_e
 		lines[n].order = n;
 		n++;
 	}
-	if (hdr.p == NULL) {
+	if (hdr.p == NULL && n == 0) {
 		r = mesh_error_set(err, MESH_ERR_PARSE, 0, 0, "recording: no asciicast header");
 		goto out;
+	}
+	if (hdr.p == NULL) {
+		/* the start was dropped from a full spool (oldest first): say so */
+		hdr.p = CAST_TRUNCATED_HEADER;
+		hdr.len = strlen(CAST_TRUNCATED_HEADER);
 	}
 	qsort(lines, n, sizeof(*lines), line_cmp);
 	if (cast_buf_append(out, hdr.p, hdr.len) != 0 || cast_buf_append(out, "\n", 1) != 0) {
@@ -148,6 +154,7 @@ cast_summarize(const char *text, size_t len, struct rec_summary *out)
 	copy_str(out->local_user, sizeof(out->local_user), json_object_get(h, "localUser"));
 	copy_str(out->command, sizeof(out->command), json_object_get(h, "command"));
 	out->timestamp = json_integer_value(json_object_get(h, "timestamp"));
+	out->truncated = json_is_true(json_object_get(h, "truncated"));
 	json_decref(h);
 	for (pos = hl + 1; pos < len;) {
 		const char *p = text + pos, *e = memchr(p, '\n', len - pos);

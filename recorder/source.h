@@ -30,7 +30,8 @@ struct rec_summary {
 	char src_node_user[128];
 	char local_user[64];
 	char command[256];
-	bool complete; /* has the exit event */
+	bool complete;	/* has the exit event */
+	bool truncated; /* its start was lost (spool overflow) */
 	int exit_status;
 	uint64_t events;
 };
@@ -51,6 +52,8 @@ int rec_source_export(struct rec_source *s, const char *id, uint64_t now_ns, str
 /*
  * Pure: normalise asciicast text (lines in any order, possibly repeated):
  * header first, events stably sorted by time, exact duplicates dropped.
+ * A recording whose start was dropped from a full spool gets a stand-in
+ * header with "truncated": true (80x24), so it still plays.
  */
 int cast_normalize(const char *text, size_t len, struct cast_buf *out, struct mesh_error *err);
 /* Pure: fill a summary from normalised asciicast text. */

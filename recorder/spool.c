@@ -431,12 +431,20 @@ spool_open(const struct spool_opts *opts, struct spool **out, struct mesh_error 
 		return mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "spool: out of memory");
 	s->dirfd = s->lockfd = s->headfd = s->seg_fd = -1;
 	s->max_bytes = opts->max_bytes ? opts->max_bytes : SPOOL_DEFAULT_MAX_BYTES;
-	s->segment_bytes = opts->segment_bytes ? opts->segment_bytes : SPOOL_DEFAULT_SEGMENT_BYTES;
+	s->segment_bytes = opts->segment_bytes;
+	if (s->segment_bytes == 0) {
+		s->segment_bytes = s->max_bytes / SPOOL_SEGMENTS_PER_SPOOL;
+		if (s->segment_bytes > SPOOL_DEFAULT_SEGMENT_BYTES)
+			s->segment_bytes = SPOOL_DEFAULT_SEGMENT_BYTES;
+		if (s->segment_bytes < SPOOL_MIN_SEGMENT_BYTES)
+			s->segment_bytes = SPOOL_MIN_SEGMENT_BYTES;
+	}
 	if (s->max_bytes < SPOOL_MIN_MAX_BYTES || s->segment_bytes > s->max_bytes ||
-	    s->segment_bytes < SPOOL_RECORD_OVERHEAD_BYTES) {
+	    s->segment_bytes < SPOOL_MIN_SEGMENT_BYTES) {
 		r = mesh_error_set(err, MESH_ERR_RANGE, 0, 0,
-		    "spool %s: size limit %" PRIu64 " or segment size %" PRIu64 " out of range",
-		    opts->dir, s->max_bytes, s->segment_bytes);
+		    "spool %s: size limit %" PRIu64 " (at least %u) or segment size %" PRIu64
+		    " out of range",
+		    opts->dir, s->max_bytes, SPOOL_MIN_MAX_BYTES, s->segment_bytes);
 		goto fail;
 	}
 	if (snprintf(s->dir, sizeof(s->dir), "%s", opts->dir) >= (int)sizeof(s->dir)) {
@@ -700,6 +708,7 @@ spool_stats(struct spool *s, struct spool_stats *st, struct mesh_error *err)
 	st->next_seq = h.next_seq;
 	st->next_audit_seq = h.next_audit_seq;
 	st->bytes = h.bytes_done + h.tail;
+	st->max_bytes = s->max_bytes;
 	st->evicted_records = h.evicted_records;
 	st->segments = h.cur_seg - h.first_seg + 1;
 	return MESH_OK;

@@ -45,7 +45,9 @@
 #define SPOOL_RECORD_MAX_BYTES	    (1024u * 1024u)
 #define SPOOL_DEFAULT_SEGMENT_BYTES (4u * 1024u * 1024u)
 #define SPOOL_DEFAULT_MAX_BYTES	    (256ull * 1024u * 1024u)
-#define SPOOL_MIN_MAX_BYTES	    (64u * 1024u)
+#define SPOOL_MIN_MAX_BYTES	    (1024u * 1024u)
+#define SPOOL_MIN_SEGMENT_BYTES	    (64u * 1024u)
+#define SPOOL_SEGMENTS_PER_SPOOL    8 /* default segment: max_bytes / 8, at most 4 MiB */
 #define SPOOL_SYNC_INTERVAL_MS	    1000
 
 enum spool_kind {
@@ -76,7 +78,7 @@ struct spool_record {
 struct spool_opts {
 	const char *dir;
 	uint64_t max_bytes;	/* 0: SPOOL_DEFAULT_MAX_BYTES */
-	uint64_t segment_bytes; /* 0: SPOOL_DEFAULT_SEGMENT_BYTES */
+	uint64_t segment_bytes; /* 0: max_bytes / 8, within [64 KiB, 4 MiB] */
 	unsigned flags;		/* SPOOL_RECOVER, SPOOL_CREATE */
 };
 
@@ -85,6 +87,7 @@ struct spool_stats {
 	uint64_t next_seq;
 	uint64_t next_audit_seq;
 	uint64_t bytes;
+	uint64_t max_bytes;
 	uint64_t evicted_records; /* lost to the oldest-first policy, since creation */
 	uint64_t segments;
 };

@@ -71,7 +71,7 @@ flow_bg() {
 # wait_code NAME: the user code the probe shows, once it shows it
 wait_code() {
 	i=0
-	while ! grep -q '^user_code=' "$TMP/$1.out" 2>/dev/null; do
+	while ! grep -q 'enter the code ' "$TMP/$1.out" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 300 ] || ! kill -0 "$PROBE_PID" 2>/dev/null; then
 			sed 's/^/#   /' "$TMP/$1.out" "$TMP/$1.err" >&2
@@ -79,7 +79,7 @@ wait_code() {
 		fi
 		sleep 0.1
 	done
-	sed -n 's/^user_code=//p' "$TMP/$1.out"
+	sed -n 's/.*enter the code \([^ )]*\).*/\1/p' "$TMP/$1.out"
 }
 flow_wait() {
 	wait "$PROBE_PID"
@@ -108,8 +108,10 @@ check $? "discovery of a wrong issuer path fails naming the URL"
 flow_bg ok -i "$IDP_ISSUER" -o alice@example.com
 code=$(wait_code ok)
 check $? "flow started: the probe shows a user code ($code)"
-has "$TMP/ok.out" "verification_uri=$IDP_ISSUER/device"
-check $? "flow shows the verification URL"
+has "$TMP/ok.out" "go to $IDP_ISSUER/device and enter the code $code"
+check $? "flow shows the verification URL and the code"
+has "$TMP/ok.out" "Open $IDP_ISSUER/device?code=$code"
+check $? "the person is told which URL to open"
 idp_approve alice "$code"
 check $? "alice logs in at the IdP and approves the code"
 flow_wait
@@ -120,6 +122,36 @@ has "$TMP/ok.audit" '"type":"sso.check.started"'
 check $? "audit: check started"
 grep '"type":"sso.check.passed"' "$TMP/ok.audit" | grep -q '"subject":"[^"]'
 check $? "audit: check passed, with the IdP's subject"
+
+# --- key rotation: the token is signed with a key the client has not seen ----------
+flow_bg rot -i "$IDP_ISSUER" -o alice@example.com
+code=$(wait_code rot)
+check $? "flow started with the IdP's current keys fetched"
+old_kid=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0].get("kid"))')
+idp_rotate_key
+new_kid=$(curl -s --cacert "$IDP_CA" "$IDP_ISSUER/jwks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["keys"][0].get("kid"))')
+[ -n "$new_kid" ] && [ "$new_kid" != "$old_kid" ]
+check $? "the IdP rotated its signing key ($old_kid -> $new_kid)"
+idp_approve alice "$code" && flow_wait
+check $? "the token signed with the new key verifies after a JWKS refetch"
+has "$TMP/rot.err" "refetching $IDP_ISSUER/jwks"
+check $? "the refetch on the unknown kid is logged"
+
+# --- confidential client (OIDCClientSecretFile) -----------------------------------
+timeout "$PROBE_BOUND_S" "$PROBE" -a "$IDP_CA" -i "$IDP_ISSUER" -c "$IDP_SECRET_CLIENT" \
+	-o alice@example.com </dev/null >"$TMP/nosecret.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && has "$TMP/nosecret.out" "error: device authorization: identity provider"
+check $? "a confidential client without its secret is refused by the IdP"
+flow_bg sec -c "$IDP_SECRET_CLIENT" -s "$TMP/client-secret" -i "$IDP_ISSUER" -o alice@example.com
+code=$(wait_code sec) && idp_approve alice "$code" oidc "$IDP_SECRET_CLIENT" && flow_wait
+check $? "with OIDCClientSecretFile the confidential client's check passes"
+chmod 644 "$TMP/client-secret"
+probe -d -c "$IDP_SECRET_CLIENT" -s "$TMP/client-secret" -i "$IDP_ISSUER" >"$TMP/sec2.out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && has "$TMP/sec2.out" "client-secret"
+check $? "a world-readable client secret file is refused"
+chmod 600 "$TMP/client-secret"
 
 # --- wrong person ---------------------------------------------------------------
 flow_bg bob -i "$IDP_ISSUER" -o alice@example.com
@@ -173,8 +205,9 @@ flow_wait
 rc=$?
 [ $rc -eq 1 ] && has "$TMP/refused.out" "error: cannot reach identity provider"
 check $? "a stopped IdP fails with 'cannot reach' (rc=$rc)"
-grep '"type":"sso.check.failed"' "$TMP/refused.audit" | grep -q 'cannot reach'
-check $? "audit: failed check carries the reason"
+grep '"type":"sso.check.failed"' "$TMP/refused.audit" | grep 'cannot reach' |
+	grep -q "\"issuer\":\"https://127.0.0.1:$bhport/api/oidc\""
+check $? "audit: failed check carries the reason and the issuer"
 
 # --- check cache across connections ---------------------------------------------
 PERIOD=3600
@@ -185,23 +218,25 @@ st=$(stat -c %a "$TMP/checks.json" 2>/dev/null)
 [ "$st" = 600 ]
 check $? "check cache file has mode 0600 (got $st)"
 probe -i "$IDP_ISSUER" -o alice@example.com -C "$TMP/checks.json" -P $PERIOD >"$TMP/c2.out" 2>&1 &&
-	has "$TMP/c2.out" "cached" && ! grep -q user_code "$TMP/c2.out"
+	has "$TMP/c2.out" "cached" && ! grep -q 'enter the code' "$TMP/c2.out"
 check $? "second connection within checkPeriod: no new check"
-probe -i "$IDP_ISSUER" -o bob@example.com -C "$TMP/checks.json" -P $PERIOD -T 0 -t 2 \
+probe -i "$IDP_ISSUER" -o bob@example.com -C "$TMP/checks.json" -P $PERIOD \
 	</dev/null >"$TMP/c3.out" 2>&1 &
 PROBE_PID=$!
 i=0
-until grep -q user_code "$TMP/c3.out" 2>/dev/null || [ $i -gt 300 ]; do
+until grep -q 'enter the code' "$TMP/c3.out" 2>/dev/null || [ $i -gt 300 ]; do
 	i=$((i + 1))
 	sleep 0.1
 done
-grep -q user_code "$TMP/c3.out"
+grep -q 'enter the code' "$TMP/c3.out"
 check $? "another owner is not covered by alice's check"
 kill "$PROBE_PID" 2>/dev/null
 wait "$PROBE_PID" 2>/dev/null
 PROBE_PID=
-flow_bg c4 -i "$IDP_ISSUER" -o alice@example.com -C "$TMP/checks.json" -P $PERIOD \
-	-T $((PERIOD + 1))
+# checkPeriod 2s, and more than that since alice's check (which passed
+# under a 1h rule: a shortened rule applies at once)
+sleep 3
+flow_bg c4 -i "$IDP_ISSUER" -o alice@example.com -C "$TMP/checks.json" -P 2
 code=$(wait_code c4)
 check $? "after checkPeriod the check is asked again"
 idp_approve alice "$code" && flow_wait

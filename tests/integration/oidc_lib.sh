@@ -8,10 +8,12 @@
 # and users alice and bob with e-mail addresses.
 #
 # Source this file, then:
-#   idp_start DIR            start it; sets IDP_URL IDP_ISSUER IDP_SHORT_ISSUER IDP_CA IDP_PID
+#   idp_start DIR            start it; sets IDP_URL IDP_ISSUER IDP_SHORT_ISSUER IDP_CA IDP_PID,
+#                            and IDP_SECRET_CLIENT with its secret in DIR/client-secret
 #   idp_approve USER CODE    the user's side of the device flow, as a browser
 #                            would: log in with the password, grant the
 #                            scope to the client, submit the user code
+#   idp_rotate_key           sign with a new key (new kid) from now on
 #   idp_stop                 stop it (by PID)
 # Needs: glewlwyd, sqlite3, openssl, curl, python3.
 
@@ -126,6 +128,16 @@ EOF
 		\"confidential\":false,\"authorization_type\":[\"device_authorization\"],
 		\"scope\":[\"openid\"],\"redirect_uri\":[],\"enabled\":true}")
 	[ "$s" = 200 ] || { echo "client: HTTP $s"; return 1; }
+	# a confidential client: the secret travels with HTTP Basic authentication
+	IDP_SECRET_CLIENT=meshsshd-conf
+	printf 's3cret-%s\n' "$$" >"$IDP_DIR/client-secret"
+	chmod 600 "$IDP_DIR/client-secret"
+	s=$(idp_admin POST /client/ "{\"client_id\":\"$IDP_SECRET_CLIENT\",
+		\"client_name\":\"meshsshd confidential\",\"confidential\":true,
+		\"client_secret\":\"s3cret-$$\",\"token_endpoint_auth_method\":[\"client_secret_basic\"],
+		\"authorization_type\":[\"device_authorization\"],
+		\"scope\":[\"openid\"],\"redirect_uri\":[],\"enabled\":true}")
+	[ "$s" = 200 ] || { echo "confidential client: HTTP $s"; return 1; }
 	for u in alice bob; do
 		s=$(idp_admin POST /user/ "{\"username\":\"$u\",\"name\":\"$u\",
 			\"email\":\"$u@example.com\",\"password\":\"pw-$u-$$\",
@@ -135,9 +147,9 @@ EOF
 	return 0
 }
 
-# idp_approve USER CODE [PLUGIN]: what the person does in the browser.
+# idp_approve USER CODE [PLUGIN [CLIENT]]: what the person does in the browser.
 idp_approve() {
-	u=$1 code=$2 plugin=${3:-oidc}
+	u=$1 code=$2 plugin=${3:-oidc} client=${4:-$IDP_CLIENT}
 	jar="$IDP_DIR/$u.jar"
 	rm -f "$jar"
 	s=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
@@ -146,7 +158,7 @@ idp_approve() {
 	[ "$s" = 200 ] || { echo "login as $u: HTTP $s"; return 1; }
 	s=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" -X PUT \
 		-H 'Content-Type: application/json' --data-binary '{"scope":"openid"}' \
-		"$IDP_URL/api/auth/grant/$IDP_CLIENT")
+		"$IDP_URL/api/auth/grant/$client")
 	[ "$s" = 200 ] || { echo "grant as $u: HTTP $s"; return 1; }
 	loc=$(curl -s -o /dev/null -w '%{redirect_url}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
 		"$IDP_URL/api/$plugin/device?code=$code&g_continue")
@@ -154,6 +166,21 @@ idp_approve() {
 	*prompt=deviceComplete*) return 0 ;;
 	*) echo "device code $code not accepted: $loc"; return 1 ;;
 	esac
+}
+
+# idp_rotate_key: the IdP signs with a new key from now on (new kid; the old
+# key leaves the JWKS).  Device codes already issued stay valid.
+idp_rotate_key() {
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$IDP_DIR/sign.key" \
+		>/dev/null 2>&1 && openssl pkey -in "$IDP_DIR/sign.key" -pubout -out "$IDP_DIR/sign.pub" \
+		|| { echo "openssl genpkey failed"; return 1; }
+	s=$(idp_admin PUT /mod/plugin/oidc "$(idp_plugin_json oidc 600)")
+	[ "$s" = 200 ] || { echo "plugin update: HTTP $s"; return 1; }
+	# the instance reads its key when it starts
+	s=$(idp_admin PUT /mod/plugin/oidc/disable '')
+	[ "$s" = 200 ] || { echo "plugin disable: HTTP $s"; return 1; }
+	s=$(idp_admin PUT /mod/plugin/oidc/enable '')
+	[ "$s" = 200 ] || { echo "plugin enable: HTTP $s"; return 1; }
 }
 
 idp_stop() {

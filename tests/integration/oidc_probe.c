@@ -4,8 +4,9 @@
  * meshsshd.conf keywords, runs discovery or a whole device flow (start, then
  * poll_once per interval), matches the identity with the node owner, keeps
  * passed checks in a check cache file, and appends one audit event per line
- * (JSON) to a file.  Output lines are stable for the shell tests:
- *   user_code=... / verification_uri=...   once the flow started
+ * (JSON) to a file, all through oidc_check_*, the API meshsshd calls.
+ * Output lines are stable for the shell tests:
+ *   the instructions (URL and code)        once the flow started
  *   ok identity=... subject=...            exit 0
  *   cached                                 exit 0, no IdP contact
  *   error: MESSAGE                         exit 1 (2 for usage)
@@ -18,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checkcache.h"
 #include "log.h"
 #include "oidc.h"
 
@@ -31,48 +31,27 @@ struct probe {
 	const char *audit_path;
 	const char *cache_path;
 	int64_t period_s;
-	int64_t clock_offset_s;
 	bool discover_only;
 };
 
-/* The flow and the token checks use the real clock ... */
 static int64_t
-probe_now(const struct probe *p)
+probe_now(void)
 {
-	(void)p;
 	return (int64_t)time(NULL);
 }
 
-/* ... the check cache a shifted one, so a test can step past checkPeriod. */
-static int64_t
-cache_now(const struct probe *p)
-{
-	return (int64_t)time(NULL) + p->clock_offset_s;
-}
-
+/* Audit sink: one JSON object per line, appended to the file. */
 static void
-audit(const struct probe *p, enum oidc_audit_kind kind, const char *subject, const char *reason)
+audit_append(json_t *ev, void *ctx)
 {
-	struct oidc_audit_info info = {
-	    .owner = p->owner,
-	    .node = PROBE_NODE,
-	    .host_user = PROBE_HOST_USER,
-	    .issuer = p->cfg.issuer,
-	    .subject = subject,
-	    .reason = reason,
-	    .time = probe_now(p),
-	};
-	json_t *ev = oidc_audit_event(kind, &info);
+	const char *path = ctx;
 	FILE *f;
 
-	if (ev == NULL || p->audit_path == NULL || (f = fopen(p->audit_path, "a")) == NULL) {
-		json_decref(ev);
+	if (path == NULL || (f = fopen(path, "a")) == NULL)
 		return;
-	}
 	json_dumpf(ev, f, JSON_COMPACT);
 	fputc('\n', f);
 	fclose(f);
-	json_decref(ev);
 }
 
 static int
@@ -90,55 +69,49 @@ keyword(struct probe *p, const char *k, const char *arg)
 	return 0;
 }
 
-static void
-sleep_until(const struct probe *p, int64_t when)
-{
-	int64_t now = probe_now(p);
-
-	if (when > now)
-		sleep((unsigned)(when - now));
-}
-
 static int
-run_flow(struct probe *p, struct oidc_client *c, struct checkcache *cache)
+run_check(struct probe *p, struct oidc_client *c)
 {
-	const struct oidc_flow_info *info;
-	struct oidc_identity id = {0};
-	struct oidc_flow *f = NULL;
+	struct oidc_check_request req = {
+	    .owner = p->owner,
+	    .node = PROBE_NODE,
+	    .host_user = PROBE_HOST_USER,
+	    .period_s = p->period_s,
+	    .cache_file = p->cache_path,
+	};
+	const struct oidc_identity *id;
+	struct oidc_check *ch = NULL;
 	struct mesh_error err;
+	bool cached = false;
 	int r;
 
 	mesh_error_clear(&err);
-	audit(p, OIDC_AUDIT_STARTED, NULL, NULL);
-	if ((r = oidc_flow_start(c, probe_now(p), &f, &err)) < 0) {
-		audit(p, OIDC_AUDIT_FAILED, NULL, err.text);
+	r = oidc_check_begin(
+	    c, NULL, &req, probe_now(), audit_append, (void *)p->audit_path, &ch, &cached, &err);
+	if (r < 0) {
 		printf("error: %s\n", err.text);
 		return 1;
 	}
-	info = oidc_flow_info(f);
-	printf("user_code=%s\nverification_uri=%s\n", info->user_code, info->verification_uri);
-	fflush(stdout);
-	for (;;) {
-		sleep_until(p, oidc_flow_next_poll(f));
-		r = oidc_flow_poll(c, f, probe_now(p), &id, &err);
-		if (r != MESH_ERR_AGAIN)
-			break;
+	if (cached) {
+		printf("cached\n");
+		return 0;
 	}
-	if (r == 0)
-		r = oidc_identity_match(&id, p->cfg.claim, p->owner, &err);
+	fputs(oidc_check_instructions(ch), stdout);
+	fflush(stdout);
+	do {
+		int64_t wait_s = oidc_check_next_poll(ch) - probe_now();
+
+		if (wait_s > 0)
+			sleep((unsigned)wait_s);
+		r = oidc_check_step(ch, probe_now(), &err);
+	} while (r == MESH_ERR_AGAIN);
 	if (r == 0) {
-		audit(p, OIDC_AUDIT_PASSED, id.subject, NULL);
-		printf("ok identity=%s subject=%s\n", id.value, id.subject);
-		if (cache)
-			checkcache_add(cache, p->owner, PROBE_NODE, PROBE_HOST_USER, cache_now(p),
-			    p->period_s);
+		id = oidc_check_identity(ch);
+		printf("ok identity=%s subject=%s\n", id->value, id->subject);
 	} else {
-		audit(p, r == MESH_ERR_EXPIRED ? OIDC_AUDIT_TIMED_OUT : OIDC_AUDIT_FAILED,
-		    id.subject, err.text);
 		printf("error: %s\n", err.text);
 	}
-	oidc_identity_clear(&id);
-	oidc_flow_free(f);
+	oidc_check_free(ch);
 	return r == 0 ? 0 : 1;
 }
 
@@ -148,7 +121,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: oidc_probe -i issuer -c client_id [-a ca.pem] [-s secret_file]\n"
 	    "       [-m claim] [-t timeout] [-o owner] [-A audit.jsonl]\n"
-	    "       [-C cache.json -P period_s] [-T clock_offset_s] [-d]\n");
+	    "       [-C cache.json -P period_s] [-d]\n");
 	return 2;
 }
 
@@ -157,7 +130,6 @@ main(int argc, char **argv)
 {
 	struct probe p = {.owner = "alice@example.com"};
 	struct oidc_client *c = NULL;
-	struct checkcache *cache = NULL;
 	struct mesh_error err;
 	int opt, rc = 1;
 
@@ -166,7 +138,7 @@ main(int argc, char **argv)
 	mesh_log_init(&lo);
 	oidc_config_init(&p.cfg);
 	mesh_error_clear(&err);
-	while ((opt = getopt(argc, argv, "i:c:a:s:m:t:o:A:C:P:T:d")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:a:s:m:t:o:A:C:P:d")) != -1) {
 		static const char *const kw[] = {['i'] = "OIDCIssuer",
 		    ['c'] = "OIDCClientID",
 		    ['a'] = "OIDCCABundle",
@@ -196,9 +168,6 @@ main(int argc, char **argv)
 		case 'P':
 			p.period_s = strtoll(optarg, NULL, 10);
 			break;
-		case 'T':
-			p.clock_offset_s = strtoll(optarg, NULL, 10);
-			break;
 		case 'd':
 			p.discover_only = true;
 			break;
@@ -207,25 +176,16 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (p.cache_path) {
-		if ((cache = checkcache_new()) == NULL ||
-		    checkcache_load(cache, p.cache_path, cache_now(&p), &err) < 0) {
-			printf("error: check cache: %s\n", err.text);
-			goto out;
-		}
-		if (checkcache_valid(
-			cache, p.owner, PROBE_NODE, PROBE_HOST_USER, cache_now(&p), p.period_s)) {
-			printf("cached\n");
-			rc = 0;
-			goto out;
-		}
+	if (p.discover_only && oidc_config_test(&p.cfg, probe_now(), &err) < 0) {
+		printf("error: %s\n", err.text);
+		goto out;
 	}
 	if (oidc_client_new(&p.cfg, &c, &err) < 0) {
 		printf("error: %s\n", err.text);
 		goto out;
 	}
 	if (p.discover_only) {
-		if (oidc_client_discover(c, probe_now(&p), &err) < 0) {
+		if (oidc_client_discover(c, probe_now(), &err) < 0) {
 			printf("error: %s\n", err.text);
 			goto out;
 		}
@@ -234,13 +194,8 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	rc = run_flow(&p, c, cache);
-	if (rc == 0 && cache && checkcache_save(cache, p.cache_path, cache_now(&p), &err) < 0) {
-		printf("error: check cache: %s\n", err.text);
-		rc = 1;
-	}
+	rc = run_check(&p, c);
 out:
-	checkcache_free(cache);
 	oidc_client_free(c);
 	oidc_config_clear(&p.cfg);
 	return rc;

@@ -103,7 +103,7 @@ expect_line out "recorder listed" "recorder: tag:recorder"
 expect_line out "recorder enforced" "enforce recorder: yes"
 run 0 "explain: dev to prod as viewer" -- explain --policy "$P" carl@example.com tag:prod viewer
 expect_line out "check decision" "decision: check"
-expect_line out "check period 1h" "check period: 3600s"
+expect_line out "check period 1h" "check period: 1h"
 run 0 "explain: break glass is checked every login" -- explain --policy "$P" alice@example.com tag:logging root
 expect_line out "checkPeriod always" "check period: every login"
 run 0 "explain: localpart" -- explain --policy "$P" carl@example.com tag:dev carl
@@ -119,7 +119,30 @@ run 1 "explain: tag to another's node" -- explain --policy "$P" tag:monitoring c
 expect_line out "no rule" "reason: no ssh rule lets tag:monitoring reach carl@example.com"
 run 1 "explain: a host needs a netmap" -- explain --policy "$P" alice@example.com web-1 root
 expect_line err "clear error for an unresolvable host" \
-	"meshctl: explain: dst \"web-1\" names a host: give a netmap to resolve it"
+	"meshctl: explain: dst: \"web-1\" names a host: give a netmap to resolve it"
+
+# With a netmap, sshTests and explain resolve hosts, addresses and node names.
+N="$DATA/netmap.json"
+H="$DATA/hosts.hujson"
+run 1 "hosts in sshTests need a netmap" -- policy test --policy "$H"
+expect_line err "unresolvable host gets a clear line at its position" \
+	"meshctl: $H:28:40: sshTests[0]: dst www: \"www\" names a host: give a netmap to resolve it"
+run 0 "policy test --netmap resolves hosts, addresses and node names" -- policy test --policy "$H" --netmap "$N"
+expect_line out "all ten pass" "$H: 10 assertions passed, 0 failed"
+run 1 "with the netmap, web-2 is prod and logging: monitoring reaches a prod node" -- \
+	policy test --policy "$P" --netmap "$N"
+expect_line err "the failing deny names the real nodes" \
+	"meshctl: $P:101:13: sshTests[5]: tag:monitoring -> tag:prod as \"monitor\": expected deny, got accept: ssh[4] (line 53) lets mon-1 (tag:monitoring) reach web-2 (tag:prod) as \"monitor\" via users entry \"monitor\""
+run 0 "explain node to node" -- explain --netmap "$N" --policy "$P" carl-laptop carl-desktop root
+expect_line out "own node: check by ssh[0]" "rule: ssh[0] ($P line 21)"
+expect_line out "period in hours" "check period: 12h"
+run 0 "explain by address" -- explain --netmap "$N" --policy "$P" alice-laptop 100.64.0.2 root
+expect_line out "break glass applies to web-2 (logging)" "rule: ssh[5] ($P line 60)"
+run 1 "explain: unknown node" -- explain --netmap "$N" --policy "$P" alice-laptop web-9 root
+expect_line err "unknown node named" "meshctl: explain: dst: no node in the netmap is \"web-9\""
+printf '{"version": 1, "nodes": [' >"$TMP/bad-netmap.json"
+run 1 "a broken netmap is refused" -- explain --netmap "$TMP/bad-netmap.json" --policy "$P" a b c
+if grep -q "^meshctl: $TMP/bad-netmap.json:" "$TMP/err"; then ok "broken netmap error names the file"; else not_ok "broken netmap error"; fi
 
 # Usage errors exit 2.
 run 2 "explain with two arguments" -- explain --policy "$P" alice@example.com tag:prod

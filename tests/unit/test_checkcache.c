@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "checkcache.h"
+#include "oidc.h"
 #include "tap.h"
 
 #define T0   1800000000LL
@@ -120,10 +122,95 @@ test_persist(void)
 	checkcache_free(e);
 }
 
+/* Two processes recording at once (as two connections would) lose nothing. */
+static void
+test_file_concurrent(void)
+{
+	enum { PER_PROC = 40 };
+	char dir[] = "/tmp/test_checkcache_mp.XXXXXX", path[256], lock[300], node[32];
+	pid_t kids[2];
+	int status, bad = 0, missing = 0;
+
+	if (!ok(mkdtemp(dir) != NULL, "temp dir"))
+		return;
+	snprintf(path, sizeof(path), "%s/checks.json", dir);
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) == 0) {
+			for (int i = 0; i < PER_PROC; i++) {
+				snprintf(node, sizeof(node), "node-%d-%d", k, i);
+				if (checkcache_file_record(
+					path, "alice@x", node, "alice", T0, HOUR, NULL) < 0)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < 2; k++)
+		if (waitpid(kids[k], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	is_int(bad, 0, "both writers finished");
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < PER_PROC; i++) {
+			snprintf(node, sizeof(node), "node-%d-%d", k, i);
+			if (!checkcache_file_valid(path, "alice@x", node, "alice", T0 + 1, HOUR))
+				missing++;
+		}
+	}
+	is_int(missing, 0, "no check lost between concurrent connections");
+	ok(!checkcache_file_valid(path, "alice@x", "node-0-0", "alice", T0 + HOUR, HOUR),
+	    "file entries expire with checkPeriod");
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	unlink(lock);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+count_events(json_t *ev, void *ctx)
+{
+	(void)ev;
+	(*(int *)ctx)++;
+}
+
+/* oidc_check_begin consults the cache before any network traffic. */
+static void
+test_check_uses_cache(void)
+{
+	struct oidc_config cfg;
+	struct oidc_client *c = NULL;
+	struct checkcache *cache = checkcache_new();
+	struct oidc_check_request req = {
+	    .owner = "alice@x", .node = "laptop", .host_user = "alice", .period_s = HOUR};
+	struct oidc_check *ch = NULL;
+	struct mesh_error err;
+	bool cached = false;
+	int events = 0;
+
+	oidc_config_init(&cfg);
+	/* an issuer nobody listens on: any request would fail */
+	cfg.issuer = strdup("https://127.0.0.1:9");
+	cfg.client_id = strdup("meshsshd");
+	is_int(oidc_client_new(&cfg, &c, &err), 0, "client without network");
+	checkcache_add(cache, "alice@x", "laptop", "alice", T0, HOUR);
+	is_int(oidc_check_begin(c, cache, &req, T0 + 60, count_events, &events, &ch, &cached, &err),
+	    0, "check within checkPeriod");
+	ok(cached && ch == NULL, "answered from the cache, no flow");
+	is_int(events, 0, "no audit event for a cached check");
+	req.node = NULL;
+	is_int(oidc_check_begin(c, cache, &req, T0 + 60, count_events, &events, &ch, &cached, &err),
+	    MESH_ERR_INVALID, "incomplete request refused");
+	oidc_check_free(NULL);
+	oidc_client_free(c);
+	oidc_config_clear(&cfg);
+	checkcache_free(cache);
+}
+
 int
 main(void)
 {
 	test_memory();
 	test_persist();
+	test_file_concurrent();
+	test_check_uses_cache();
 	return tap_done();
 }

@@ -146,6 +146,9 @@ static const struct bad_case bad_cases[] = {
 	    "not valid base64 of an SSH public key"},
 	{"\"name\": \"web-1\",", "\"name\": \"web-1\", \"color\": 1,", MESH_ERR_PARSE, 7, 32,
 	    "nodes[0].color: unknown field"},
+	{"\"domain\"", "\"do\\nmain\"", MESH_ERR_PARSE, 5, 15, "do?main: unknown field"},
+	{"\"tag:web\"", "\"tag:\\u001b[31mweb\"", MESH_ERR_INVALID, 10, 27,
+	    "\"tag:?[31mweb\": not a valid tag"},
 	{"\"version\": 1", "\"version\": 2", MESH_ERR_UNSUPPORTED, 2, 14,
 	    "version: version 2 is not supported"},
 	{"\"version\": 1,\n", "", MESH_ERR_PARSE, 1, 1, "missing field \"version\""},
@@ -153,6 +156,9 @@ static const struct bad_case bad_cases[] = {
 	{"\"serial\": 42", "\"serial\": 4.2", MESH_ERR_PARSE, 3, 13, "serial: must be"},
 	{"\"2027-01-15T08:00:00Z\"", "\"2027-02-30T08:00:00Z\"", MESH_ERR_PARSE, 4, 14,
 	    "expires: must be an RFC 3339 time"},
+	{"\"2027-01-15T08:00:00Z\"", "\"0227-01-15T08:00:00Z\"", MESH_ERR_PARSE, 4, 14,
+	    "from 1970 to 9999"},
+	{"\"2027-01-15T08:00:00Z\"", "253402300800", MESH_ERR_PARSE, 4, 14, "from 1970 to 9999"},
 	{"\"mesh.example.com\"", "\"mesh..example.com\"", MESH_ERR_INVALID, 5, 13, "domain"},
 	{"\"login\": \"bob@example.com\"", "\"login\": \"alice@example.com\"", MESH_ERR_DUPLICATE,
 	    23, 33, "users[1].login: duplicate login (already in users[0])"},
@@ -161,9 +167,23 @@ static const struct bad_case bad_cases[] = {
 	{"\"idp|1002\"", "\"\"", MESH_ERR_INVALID, 23, 12, "users[1].id: \"\": empty"},
 	{"\"groups\": [\"admins\", \"eng\"]", "\"groups\": \"admins\"", MESH_ERR_PARSE, 22, 48,
 	    "users[0].groups: must be an array"},
-	{"\"domain\"", "\"domain\": 1, \"domain\"", MESH_ERR_PARSE, 5, 0, "duplicate object key"},
+	{"\"domain\": \"mesh.example.com\"",
+	    "\"domain\": \"mesh.example.com\", \"domain\": \"x.example.com\"", MESH_ERR_PARSE, 5,
+	    43, "domain: duplicate field"},
+	{"\"Alice Liddell\"", "\"Alice \\u0000\"", MESH_ERR_PARSE, 22, 28,
+	    "\\u0000 is not allowed"},
+	{"\"Alice Liddell\"", "\"Alice \xff\"", MESH_ERR_PARSE, 22, 28, "invalid UTF-8"},
+	{"\"Alice Liddell\"", "\"Alice \xed\xa0\x80\"", MESH_ERR_PARSE, 22, 28,
+	    "invalid UTF-8"},
+	{"\"Alice Liddell\"", "\"Alice \\ud800\"", MESH_ERR_PARSE, 22, 28,
+	    "invalid surrogate pair"},
+	{"\"Alice Liddell\"", "\"Alice\tLiddell\"", MESH_ERR_PARSE, 22, 27,
+	    "control character in string"},
+	{"\"tag:web\"]", "\"tag:web\",]", MESH_ERR_PARSE, 10, 37, "trailing comma"},
+	{"\"serial\": 42", "\"serial\": 99999999999999999999", MESH_ERR_PARSE, 3, 13,
+	    "serial: must be a non-negative integer"},
 	{"  ],\n  \"users\"", "  ]\n  \"users\"", MESH_ERR_PARSE, 20, 0, "expected"},
-	{"  ]\n}\n", "  ]\n}\n}", MESH_ERR_PARSE, 26, 0, "end of file expected"},
+	{"  ]\n}\n", "  ]\n}\n}", MESH_ERR_PARSE, 26, 1, "end of input expected"},
 };
 /* clang-format on */
 
@@ -246,6 +266,16 @@ test_variants(void)
 	ok(netmap_node_by_name(nm, "x") == NULL && netmap_user_by_login(nm, "a@b") == NULL,
 	    "lookups on empty netmap");
 	netmap_free(nm);
+	doc = replace_first(fixture_netmap, "\"Alice Liddell\"",
+	    "\"Al\\u00efce \\ud83d\\ude00 \\\"A\\\" \\/ \\\\\"");
+	nm = parse(doc, &err);
+	ok(nm &&
+		strcmp(nm->users[0].display_name,
+		    "Al\xc3\xaf"
+		    "ce \xf0\x9f\x98\x80 \"A\" / \\") == 0,
+	    "string escapes and surrogate pairs decode to UTF-8");
+	netmap_free(nm);
+	free(doc);
 	nm = parse("[]", &err);
 	ok(nm == NULL && err.code == MESH_ERR_PARSE && strstr(err.text, "JSON object"),
 	    "top level must be an object");

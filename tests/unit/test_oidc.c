@@ -293,8 +293,16 @@ test_tokens(void)
 	is_int(verify(t, keys, &p, &err), MESH_ERR_UNSUPPORTED, "HS256 refused");
 	free(t);
 	is_int(verify("garbage", keys, &p, &err), MESH_ERR_PARSE, "garbage is a parse error");
-	is_int(
-	    verify("e30.e30", keys, &p, &err), MESH_ERR_UNSUPPORTED, "header without alg refused");
+	is_int(verify("e30.e30.AAAA", keys, &p, &err), MESH_ERR_UNSUPPORTED,
+	    "header without alg refused");
+	is_int(verify("e30.e30", keys, &p, &err), MESH_ERR_PARSE, "two parts refused");
+	/* cjose's decoder aborts on 1-mod-4 lengths: these must come back as errors */
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e.AAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "payload of 1 mod 4 length refused before cjose");
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e30.AAAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "signature of 1 mod 4 length refused before cjose");
+	is_int(verify("eyJhbGciOiJSUzI1NiJ9.e3+0.AAAA", keys, &p, &err), MESH_ERR_PARSE,
+	    "non-base64url byte refused");
 	t = sign(rsa_a, "RS256", "key-a", claims_good());
 	is_int(verify(t, NULL, &p, &err), MESH_ERR_NOTFOUND, "no JWKS yet -> NOTFOUND");
 	free(t);
@@ -318,6 +326,13 @@ test_jwks(void)
 	oidc_jwks_free(k);
 	is_int(oidc_jwks_parse((const uint8_t *)priv, strlen(priv), &k, &err), MESH_ERR_INVALID,
 	    "jwks with private material refused");
+	{
+		static const char bad_n[] = "{\"keys\":[{\"kty\":\"RSA\",\"n\":\"AQABA\","
+					    "\"e\":\"AQAB\"}]}";
+
+		is_int(oidc_jwks_parse((const uint8_t *)bad_n, strlen(bad_n), &k, &err),
+		    MESH_ERR_PARSE, "jwks modulus of 1 mod 4 length refused before cjose");
+	}
 	is_int(oidc_jwks_parse((const uint8_t *)"{\"keys\":3}", 10, &k, &err), MESH_ERR_PARSE,
 	    "jwks without key array refused");
 	is_int(oidc_jwks_parse((const uint8_t *)"[", 1, &k, &err), MESH_ERR_PARSE,
@@ -400,6 +415,34 @@ test_device_and_token(void)
 	oidc_device_auth_clear(&d);
 	is_int(oidc_device_auth_parse(200, (const uint8_t *)dev_http, strlen(dev_http), &d, &err),
 	    MESH_ERR_PROTOCOL, "http verification uri refused");
+	{
+		static const char esc[] = "{\"device_code\":\"d\",\"user_code\":\"AB\\u001b[2J\","
+					  "\"verification_uri\":\"https://idp/device\","
+					  "\"expires_in\":60}";
+
+		is_int(oidc_device_auth_parse(200, (const uint8_t *)esc, strlen(esc), &d, &err),
+		    MESH_ERR_PROTOCOL, "user code with a terminal escape refused");
+	}
+	{
+		struct oidc_flow_info fi = {.user_code = "1PXH-DSUE",
+		    .verification_uri = "https://idp/device",
+		    .verification_uri_complete = NULL,
+		    .expires_at = 1000 + 600,
+		    .interval_s = 5};
+		char text[OIDC_INSTRUCTIONS_MAX], tiny[16];
+
+		is_int(oidc_flow_instructions(&fi, 1000, text, sizeof(text)), 0, "instructions");
+		ok(strstr(text, "Go to https://idp/device and enter the code 1PXH-DSUE") != NULL,
+		    "instructions show the URL and the code");
+		ok(strstr(text, "within 10 minutes") != NULL, "instructions show the time left");
+		fi.verification_uri_complete = "https://idp/device?code=1PXH-DSUE";
+		is_int(oidc_flow_instructions(&fi, 1590, text, sizeof(text)), 0, "instructions");
+		ok(strstr(text, "Open https://idp/device?code=1PXH-DSUE") != NULL,
+		    "instructions offer the complete URL");
+		ok(strstr(text, "within 1 minute,") != NULL, "singular minute");
+		is_int(oidc_flow_instructions(&fi, 1000, tiny, sizeof(tiny)), MESH_ERR_RANGE,
+		    "truncation reported");
+	}
 	is_int(
 	    oidc_device_auth_parse(401, (const uint8_t *)bad_client, strlen(bad_client), &d, &err),
 	    MESH_ERR_PROTOCOL, "IdP error refused");
@@ -469,6 +512,9 @@ test_config(void)
 	is_int(kw(&c, "OIDCTimeout", "0", &err), MESH_ERR_INVALID, "OIDCTimeout 0 refused");
 	is_int(
 	    kw(&c, "OIDCTimeout", "99999999999", &err), MESH_ERR_INVALID, "huge timeout refused");
+	is_int(kw(&c, "OIDCCheckCacheFile", "/var/lib/meshssh/sso-checks.json", &err), 0,
+	    "OIDCCheckCacheFile accepted");
+	is_str(c.check_cache_file, "/var/lib/meshssh/sso-checks.json", "cache file set");
 	is_int(oidc_config_validate(&c, &err), 0, "complete config valid");
 	ok(oidc_config_enabled(&c), "OIDC on with an issuer");
 	is_int(kw(&c, "OIDCIssuer", "http://idp.example.com", &err), 0, "http issuer stored");

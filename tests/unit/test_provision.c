@@ -188,6 +188,41 @@ test_ensure(void)
 	ok(r2.uid == r.uid && !r2.created, "reactivated with the same uid");
 	is_int(published_uid("alice", pf, sizeof(pf)), (int)r.uid, "published again");
 	is_str(pf, "*", "unlocked");
+	/* systemd userdb drop-ins, when asked for */
+	{
+		char sd[256], p[400], buf[1024], target[64];
+		struct netmap_user alice3 =
+		    user("idp|alice", "alice.new@example.com", "Alice", NULL, 0);
+		FILE *fp;
+		size_t n;
+		ssize_t l;
+
+		snprintf(sd, sizeof(sd), "%s/userdb", dir);
+		snprintf(c.systemd_userdb_dir, sizeof(c.systemd_userdb_dir), "%s", sd);
+		is_int(provision_ensure(&c, &alice3, &r2, &err), 0, "provision with drop-ins");
+		snprintf(p, sizeof(p), "%s/alice.user", sd);
+		fp = fopen(p, "r");
+		n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+		buf[n] = '\0';
+		if (fp)
+			fclose(fp);
+		snprintf(p, sizeof(p), "\"uid\": %u", r.uid);
+		ok(strstr(buf, p) != NULL && strstr(buf, "\"userName\": \"alice\"") != NULL,
+		    "NAME.user record with the uid");
+		snprintf(p, sizeof(p), "%s/%u.user", sd, r.uid);
+		l = readlink(p, target, sizeof(target) - 1);
+		target[l > 0 ? l : 0] = '\0';
+		is_str(target, "alice.user", "UID.user links to it");
+		snprintf(p, sizeof(p), "%s/alice.group", sd);
+		ok(access(p, F_OK) == 0, "personal group record");
+		snprintf(p, sizeof(p), "%s/alice:mesh-admins.membership", sd);
+		ok(access(p, F_OK) != 0, "no admin membership (left admins)");
+		is_int(provision_ensure(&c, &alice, &r2, &err), 0, "back in admins");
+		ok(access(p, F_OK) == 0, "membership file written");
+		is_int(provision_ensure(&c, &alice3, &r2, &err), 0, "out of admins again");
+		ok(access(p, F_OK) != 0, "stale membership removed");
+		c.systemd_userdb_dir[0] = '\0';
+	}
 	c.enabled = false;
 	is_int(provision_ensure(&c, &alice, &r2, &err), MESH_ERR_UNSUPPORTED, "off means off");
 	provision_conf_free(&c);

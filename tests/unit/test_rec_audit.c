@@ -58,7 +58,8 @@ test_format(void)
 		rec.len = len;
 		is_int(sink_render_audit(&rec, &b), 0, "render for a sink");
 		o = json_loadb(b.p, b.len, 0, NULL);
-		is_int(json_integer_value(json_object_get(o, "seq")), 41, "seq comes from the spool");
+		is_int(
+		    json_integer_value(json_object_get(o, "seq")), 41, "seq comes from the spool");
 		is_str(json_string_value(json_object_get(o, "id")), "id-1", "id kept");
 		json_decref(o);
 		rec.data = (const uint8_t *)"[1]";

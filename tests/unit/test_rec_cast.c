@@ -78,8 +78,7 @@ test_events(void)
 	cast_event_format(&w, 3300 * MS, 'o', (const uint8_t *)"\xac", 1, &b);
 	is_str(decoded(&b), "a\xe2\x82\xac", "split after other text: byte for byte");
 	cast_event_format(&w, 3400 * MS, 'o', (const uint8_t *)"\xff\xc0\x80z", 4, &b);
-	is_str(decoded(&b), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz",
-	    "invalid bytes become U+FFFD");
+	is_str(decoded(&b), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz", "invalid bytes become U+FFFD");
 	cast_event_format(&w, 3500 * MS, 'o', (const uint8_t *)"\xed\xa0\x80", 3, &b);
 	ok(strstr(decoded(&b), "\xef\xbf\xbd") != NULL, "an encoded surrogate is invalid");
 	cast_event_format(&w, 3600 * MS, 'e', (const uint8_t *)"\xe2", 1, &b);
@@ -169,8 +168,13 @@ test_normalize(void)
 	    "{\"version\":2,\"width\":80,\"height\":24}\n[0.1, \"o\", \"a\"]\n[0.2, \"o\", "
 	    "\"b\"]\n[0.3, \"x\", \"0\"]\n",
 	    "header first, events by time, duplicates dropped");
-	is_int(cast_normalize("[0.1, \"o\", \"a\"]\n", 16, &out, &e), MESH_ERR_PARSE,
-	    "no header: refused");
+	is_int(cast_normalize("", 0, &out, &e), MESH_ERR_PARSE, "empty: refused");
+	is_int(cast_normalize("[0.1, \"o\", \"a\"]\n", 16, &out, &e), 0,
+	    "no header (start dropped): accepted");
+	is_str(line(&out),
+	    "{\"version\":2,\"width\":80,\"height\":24,\"truncated\":true}\n[0.1, "
+	    "\"o\", \"a\"]\n",
+	    "with a stand-in header marked truncated");
 	out.len = 0;
 	cast_normalize(in, strlen(in), &out, &e);
 	is_int(cast_summarize(out.p, out.len, &sum), 0, "summarise");

@@ -66,8 +66,8 @@ test_framing(void)
 	is_int(n, SPOOL_RECORD_OVERHEAD_BYTES + in.len, "encode: header + payload + checksum");
 	is_int(spool_record_decode(buf, (size_t)n, &out, &used), 0, "decode round trip");
 	ok(out.seq == 7 && out.subseq == 3 && out.time_ns == 99 && out.kind == SPOOL_KIND_CAST &&
-	       memcmp(out.stream, id, 16) == 0 && out.len == in.len &&
-	       memcmp(out.data, in.data, in.len) == 0,
+		memcmp(out.stream, id, 16) == 0 && out.len == in.len &&
+		memcmp(out.data, in.data, in.len) == 0,
 	    "decode: every field survives");
 	is_int(spool_record_decode(buf, (size_t)n - 1, &out, &used), MESH_ERR_AGAIN,
 	    "decode: a prefix is incomplete, not an error");
@@ -151,11 +151,11 @@ test_torn_tail(void)
 static void
 test_bounds(void)
 {
-	char d2[300], big[3000];
+	char d2[300], big[30000];
 	struct spool_opts o = {.dir = d2,
 	    .flags = SPOOL_CREATE,
 	    .max_bytes = SPOOL_MIN_MAX_BYTES,
-	    .segment_bytes = 16384};
+	    .segment_bytes = 128 * 1024};
 	struct spool *s = NULL;
 	struct spool_stats st;
 	int i, r = 0;
@@ -164,11 +164,11 @@ test_bounds(void)
 	(void)snprintf(d2, sizeof(d2), "%s/bounded", dir);
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	is_int(spool_open(&o, &s, NULL), 0, "open a 64 KiB spool with 16 KiB segments");
+	is_int(spool_open(&o, &s, NULL), 0, "open a 1 MiB spool with 128 KiB segments");
 	for (i = 0; i < 100 && (r = append(s, SPOOL_KIND_CAST, big, SPOOL_NO_EVICT)) == 0; i++)
 		;
 	is_int(r, MESH_ERR_RANGE, "without eviction a full spool refuses the append");
-	ok(i >= 15 && i <= 21, "after about 64 KiB of records");
+	ok(i >= 30 && i <= 35, "after about 1 MiB of records");
 	spool_stats(s, &st, NULL);
 	ok(st.bytes <= SPOOL_MIN_MAX_BYTES, "the spool stays within its bound");
 	is_int(append(s, SPOOL_KIND_CAST, big, 0), 0, "with eviction the append succeeds");
@@ -188,13 +188,13 @@ static void
 test_concurrent(void)
 {
 	char d3[300];
-	struct spool_opts o = {.dir = d3, .flags = SPOOL_CREATE, .segment_bytes = 8192};
+	struct spool_opts o = {.dir = d3, .flags = SPOOL_CREATE, .segment_bytes = 65536};
 	struct spool *s = NULL;
 	struct spool_reader *r;
 	struct spool_record rec;
 	int n = 0, ordered = 1, status, okc = 1;
 	uint64_t expect = 0, audit_max = 0;
-	enum { WRITERS = 4, EACH = 300 };
+	enum { WRITERS = 4, EACH = 2000 };
 
 	(void)snprintf(d3, sizeof(d3), "%s/concurrent", dir);
 	spool_open(&o, &s, NULL);
@@ -219,7 +219,7 @@ test_concurrent(void)
 		wait(&status);
 		okc &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
-	ok(okc, "four processes appended 300 records each");
+	ok(okc, "four processes appended 2000 records each");
 	spool_open(&o, &s, NULL);
 	spool_reader_new(s, 0, &r, NULL);
 	while (spool_reader_next(r, &rec, NULL) == 0) {

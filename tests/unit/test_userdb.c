@@ -167,18 +167,38 @@ test_lookups(void)
 		n++;
 	is_int(n, 5001, "enumeration skips junk");
 
-	/* replace the text but keep the old index: stale -> scan, same answers */
+	/* a hand edit that does not mark the index is seen at the next recheck */
 	big[0] = 'U';
 	write_file("passwd", big, strlen(big), 0644);
+	userdb_file_refresh(&f);
+	ok(f.idx != NULL && userdb_lookup_name(&f, "user0", &line) == 0,
+	    "no stat before the recheck interval");
+	/* the writer marks the index superseded: seen at once, in every process */
+	{
+		char ip[300];
+
+		snprintf(ip, sizeof(ip), "%s.idx", path);
+		is_int(userdb_index_supersede(ip), 0, "supersede the index");
+	}
+	/* replace the text but keep the old index: stale -> scan, same answers */
 	is_int(userdb_file_refresh(&f), 0, "re-map replaced file");
 	ok(f.idx == NULL, "stale index not used");
 	is_int(userdb_lookup_name(&f, "user4999", &line), 0, "scan finds entry");
 	is_int(userdb_lookup_name(&f, "User0", &line), 0, "scan sees new content");
 	is_int(userdb_lookup_name(&f, "user0", &line), MESH_ERR_NOTFOUND, "old name gone");
+	is_int(userdb_index_supersede("/nonexistent/passwd.idx"), 0, "no index to supersede");
 	/* a fresh index arrives later: picked up without a data change */
 	publish("passwd", USERDB_PASSWD, big);
 	userdb_file_refresh(&f);
 	ok(f.idx != NULL, "new index picked up");
+	/* with no recheck interval a hand edit is seen at the next lookup */
+	f.recheck_ms = 0;
+	big[0] = 'u';
+	write_file("passwd", big, strlen(big), 0644);
+	userdb_file_refresh(&f);
+	ok(f.idx == NULL && userdb_lookup_name(&f, "user0", &line) == 0, "hand edit seen");
+	publish("passwd", USERDB_PASSWD, big);
+	userdb_file_refresh(&f);
 	/* a corrupt index that pins the file: lookups re-check every hit */
 	{
 		char ip[300];
