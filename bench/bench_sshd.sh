@@ -11,7 +11,8 @@
 #   set-up      `ssh host true`, hyperfine median of 30 runs (3 warm-ups)
 #   bulk        BENCH_MIB MiB (default 512) up (stdin to `cat >/dev/null`) and
 #               down (`head -c` to the client), chacha20-poly1305 (the
-#               default) and aes128-gcm; median of 3, MB/s = 10^6 bytes/s
+#               default) and aes128-gcm; median of 3, the servers taking
+#               turns; MB/s = 10^6 bytes/s
 #   sessions    BENCH_SESSIONS (default 200) concurrent idle exec sessions;
 #               how many started, and the server's memory per session: the
 #               summed VmRSS (and PSS) of every server process except the
@@ -25,7 +26,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=$(cd "$here/.." && pwd)
-top_builddir=${1:-${top_builddir:-$top_srcdir/build}}
+top_builddir=$(cd "${1:-${top_builddir:-$top_srcdir/build}}" && pwd) || exit 1
 export top_srcdir top_builddir
 # shellcheck source=../tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
@@ -186,16 +187,21 @@ bulk_once() { # bulk_once HOST CIPHER up|down: prints MB/s
 	awk -v b=$((BENCH_MIB * 1048576)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f\n", b / (ns / 1e9) / 1e6 }'
 }
 
-measure_bulk() { # measure_bulk SERVER HOST
-	local server=$1 host=$2 cipher tag dir i v
+measure_bulk() { # alternate the servers run by run: load from elsewhere hits both alike
+	local cipher tag dir i v server servers=sshd
+	[ "$have_mesh" = 1 ] && servers="sshd mesh"
 	for cipher in chacha20-poly1305@openssh.com aes128-gcm@openssh.com; do
 		tag=${cipher%%-*}
 		for dir in up down; do
-			: >"$T/bulk"
+			for server in $servers; do : >"$T/bulk-$server"; done
 			for i in $(seq "$BENCH_BULK_RUNS"); do
-				v=$(bulk_once "$host" "$cipher" "$dir") && echo "$v" >>"$T/bulk"
+				for server in $servers; do
+					v=$(bulk_once "$server" "$cipher" "$dir") && echo "$v" >>"$T/bulk-$server"
+				done
 			done
-			[ -s "$T/bulk" ] && R[$dir-$tag,$server]=$(median <"$T/bulk")
+			for server in $servers; do
+				[ -s "$T/bulk-$server" ] && R[$dir-$tag,$server]=$(median <"$T/bulk-$server")
+			done
 		done
 	done
 }
@@ -249,8 +255,7 @@ measure_sessions() { # measure_sessions SERVER HOST LISTENER_PID EXE
 }
 
 measure_setup
-measure_bulk sshd sshd
-[ "$have_mesh" = 1 ] && measure_bulk mesh mesh
+measure_bulk
 measure_sessions sshd sshd "$sshd_pid" /usr/sbin/sshd
 [ "$have_mesh" = 1 ] && measure_sessions mesh mesh "$mesh_pid" "$(readlink -f "$E2E_MESHSSHD")"
 
