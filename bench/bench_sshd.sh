@@ -168,7 +168,7 @@ r = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
 print("%.1f" % (r["median"] * 1000))' "$T/setup.json" "$i")
 	done
 	for i in "${!names[@]}"; do
-		R[kex,${names[$i]}]=$(in_ns $SSH -v "${names[$i]}" true 2>&1 | sed -n 's/^debug1: kex: algorithm: //p' | head -n 1)
+		R[kex,${names[$i]}]=$(in_ns $SSH -v "${names[$i]}" true 2>&1 | tr -d '\r' | sed -n 's/^debug1: kex: algorithm: //p' | head -n 1)
 	done
 }
 
