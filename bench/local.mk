@@ -12,3 +12,6 @@ noinst_PROGRAMS += bench/bench_policy
 bench_bench_policy_SOURCES = bench/bench_policy.c
 bench_bench_policy_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bench_bench_policy_LDADD = $(MESHCORE_LIBS)
+
+# meshsshd against OpenSSH's sshd (run by hand as root: bench/bench_sshd.sh BUILDDIR)
+EXTRA_DIST += bench/bench_sshd.sh

@@ -33,9 +33,15 @@ for p in $pids; do
 	i=$((i + 1))
 	wait "$p"
 	rc=$?
-	[ "$rc" -eq "$i" ] && [ "$(cat "$T/ch$i.out")" = "channel-$((100 + i))" ] && good=$((good + 1))
+	if [ "$rc" -eq "$i" ] && [ "$(cat "$T/ch$i.out")" = "channel-$((100 + i))" ]; then
+		good=$((good + 1))
+	else
+		bad="${bad:-}session $i: exit $rc (want $i), out '$(cat "$T/ch$i.out")', err '$(head -c 300 "$T/ch$i.err")'
+"
+	fi
 done
-e2e_is "$good" 10 "10 parallel sessions on one connection: each its own output and exit status"
+e2e_is "$good" 10 "10 parallel sessions on one connection: each its own output and exit status" ||
+	e2e_diag "$bad"
 
 head -c 16M /dev/urandom >"$T/a"
 head -c 16M /dev/urandom >"$T/b"

@@ -258,7 +258,9 @@ def test_channels(t):
     for th in threads:
         th.join(IO_TIMEOUT_S * 2)
     good = sum(1 for i in range(1, 9) if results.get(i) == (b"chan-%d\n" % i, i))
-    is_(good, 8, "8 concurrent session channels on one transport")
+    bad = "\n".join("channel %d: %r" % (i, results.get(i)) for i in range(1, 9)
+                    if results.get(i) != (b"chan-%d\n" % i, i))
+    ok(good == 8, "8 concurrent session channels on one transport", bad)
 
 
 def test_open_failures(t):
