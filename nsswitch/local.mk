@@ -10,7 +10,7 @@ EXTRA_nsswitch_libnss_mesh_la_DEPENDENCIES = $(top_srcdir)/nsswitch/nss_mesh.sym
 EXTRA_DIST += nsswitch/nss_mesh.sym
 
 # glibc loads libnss_NAME.so.2; libtool has no notion of that suffix.
-install-exec-hook: install-nss-mesh
+install-data-hook: install-nss-mesh
 install-nss-mesh:
 	cd $(DESTDIR)$(nssdir) && mv -f libnss_mesh.so libnss_mesh.so.2 && rm -f libnss_mesh.la
 uninstall-hook: uninstall-nss-mesh

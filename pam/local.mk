@@ -9,7 +9,7 @@ pam_pam_mesh_la_LIBADD = lib/libuserdb_pic.la $(PAM_LIBS)
 EXTRA_pam_pam_mesh_la_DEPENDENCIES = $(top_srcdir)/pam/pam_mesh.sym
 EXTRA_DIST += pam/pam_mesh.sym etc/pam.d/meshsshd etc/sudoers.d/meshssh
 
-install-exec-hook: install-pam-mesh
+install-data-hook: install-pam-mesh
 install-pam-mesh:
 	rm -f $(DESTDIR)$(pamdir)/pam_mesh.la
 .PHONY: install-pam-mesh
