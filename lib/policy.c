@@ -512,7 +512,7 @@ static const struct pol_unit pol_units[] = {
 static int
 pol_duration_ns(const char *s, int64_t *out)
 {
-	const char *p = s;
+	const char *p = s, *num;
 	int64_t total = 0, whole, frac, scale;
 	bool neg = false;
 	size_t u, best, blen;
@@ -530,13 +530,15 @@ pol_duration_ns(const char *s, int64_t *out)
 		scale = 1;
 		if (!isdigit((unsigned char)*p) && *p != '.')
 			return MESH_ERR_PARSE;
+		num = p;
 		for (; isdigit((unsigned char)*p); p++) {
 			if (whole > DURATION_MAX_NS / 10)
 				return MESH_ERR_RANGE;
 			whole = whole * 10 + (*p - '0');
 		}
 		if (*p == '.') {
-			if (!isdigit((unsigned char)p[1]) && !isdigit((unsigned char)p[-1]))
+			/* "1.", ".5" and "1.5" are numbers; "." alone is not */
+			if (!isdigit((unsigned char)p[1]) && p == num)
 				return MESH_ERR_PARSE;
 			for (p++; isdigit((unsigned char)*p); p++)
 				if (scale < NS_PER_S) {

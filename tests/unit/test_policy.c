@@ -297,6 +297,10 @@ test_check_period(void)
 	    policy_parse_check_period("12", &s, &err), MESH_ERR_PARSE, "12 without unit invalid");
 	is_int(policy_parse_check_period("", &s, &err), MESH_ERR_PARSE, "empty invalid");
 	is_int(policy_parse_check_period("1h1", &s, &err), MESH_ERR_PARSE, "1h1 invalid");
+	/* found by fuzzing: a leading "." read the byte before the string */
+	is_int(policy_parse_check_period(".*/15h", &s, &err), MESH_ERR_PARSE, ".*/15h invalid");
+	is_int(policy_parse_check_period(".h", &s, &err), MESH_ERR_PARSE, ".h invalid");
+	ok(policy_parse_check_period(".5h", &s, &err) == 0 && s == 1800, ".5h is 30m");
 	is_int(policy_parse_check_period("99999999999999999999h", &s, &err), MESH_ERR_RANGE,
 	    "overflow is out of range");
 }
