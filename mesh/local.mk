@@ -50,3 +50,7 @@ mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.
 	mesh/netmap_sync.c mesh/netmap_sync.h
 mesh_meshd_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS) $(CURL_CFLAGS)
 mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
+
+# Integration: meshd against wireguard-go in network namespaces (root).
+INTEGRATION_TESTS += tests/integration/meshd_interop.sh
+EXTRA_DIST += tests/integration/meshd_lib.sh
