@@ -54,3 +54,4 @@ mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
 # Integration: meshd against wireguard-go in network namespaces (root).
 INTEGRATION_TESTS += tests/integration/meshd_interop.sh
 EXTRA_DIST += tests/integration/meshd_lib.sh
+EXTRA_DIST += bench/bench_wg.sh
