@@ -56,3 +56,5 @@ INTEGRATION_TESTS += tests/integration/meshd_interop.sh
 EXTRA_DIST += tests/integration/meshd_lib.sh
 EXTRA_DIST += bench/bench_wg.sh
 dist_man_MANS += man/meshd.8 man/meshd.conf.5
+systemdunit_DATA = mesh/meshd.service
+EXTRA_DIST += mesh/meshd.service
