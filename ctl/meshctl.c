@@ -10,12 +10,29 @@
 
 #include "meshctl.h"
 
+/*
+ * Every command family, declared weak so that a family whose file is not
+ * linked (yet) is simply absent rather than a link error.
+ */
+#define MESHCTL_FAMILY(name) extern const struct meshctl_cmd name[] __attribute__((weak))
+MESHCTL_FAMILY(meshctl_cmds_keys);
+MESHCTL_FAMILY(meshctl_cmds_netmap);
+MESHCTL_FAMILY(meshctl_cmds_policy);
+MESHCTL_FAMILY(meshctl_cmds_users);
+MESHCTL_FAMILY(meshctl_cmds_recordings);
+MESHCTL_FAMILY(meshctl_cmds_status);
 extern const struct meshctl_cmd meshctl_cmds_base[];
 
 static const struct meshctl_cmd *const meshctl_families[] = {
     meshctl_cmds_base,
-    NULL,
+    meshctl_cmds_keys,
+    meshctl_cmds_netmap,
+    meshctl_cmds_policy,
+    meshctl_cmds_users,
+    meshctl_cmds_recordings,
+    meshctl_cmds_status,
 };
+#define MESHCTL_NFAMILIES (sizeof(meshctl_families) / sizeof(meshctl_families[0]))
 
 static int meshctl_help(int argc, char **argv);
 
@@ -50,12 +67,13 @@ meshctl_usage(const char *name)
 	const struct meshctl_cmd *const *fam;
 	const struct meshctl_cmd *c;
 
-	for (fam = meshctl_families; *fam; fam++)
-		for (c = *fam; c->name; c++)
-			if (strcmp(c->name, name) == 0) {
-				fputs("usage:\n", stderr);
-				meshctl_print_usage(stderr, c);
-			}
+	for (fam = meshctl_families; fam < meshctl_families + MESHCTL_NFAMILIES; fam++)
+		if (*fam != NULL)
+			for (c = *fam; c->name; c++)
+				if (strcmp(c->name, name) == 0) {
+					fputs("usage:\n", stderr);
+					meshctl_print_usage(stderr, c);
+				}
 	return MESHCTL_EXIT_USAGE;
 }
 
@@ -68,9 +86,10 @@ meshctl_help(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	printf("usage: meshctl COMMAND [ARGS]\ncommands:\n");
-	for (fam = meshctl_families; *fam; fam++)
-		for (c = *fam; c->name; c++)
-			meshctl_print_usage(stdout, c);
+	for (fam = meshctl_families; fam < meshctl_families + MESHCTL_NFAMILIES; fam++)
+		if (*fam != NULL)
+			for (c = *fam; c->name; c++)
+				meshctl_print_usage(stdout, c);
 	return MESHCTL_EXIT_OK;
 }
 
@@ -107,13 +126,15 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		return meshctl_help(0, NULL);
-	for (fam = meshctl_families; *fam; fam++)
-		for (c = *fam; c->name; c++)
-			if (c->run &&
-			    (used = meshctl_match(c->name, argc - 1, argv + 1)) > best_used) {
-				best = c;
-				best_used = used;
-			}
+	for (fam = meshctl_families; fam < meshctl_families + MESHCTL_NFAMILIES; fam++)
+		if (*fam != NULL)
+			for (c = *fam; c->name; c++)
+				if (c->run &&
+				    (used = meshctl_match(c->name, argc - 1, argv + 1)) >
+					best_used) {
+					best = c;
+					best_used = used;
+				}
 	if (best == NULL) {
 		meshctl_err("unknown command '%s' (try 'meshctl help')", argv[1]);
 		return MESHCTL_EXIT_USAGE;

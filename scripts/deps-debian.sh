@@ -11,6 +11,7 @@ openssh-client openssh-server openssh-sftp-server python3 python3-paramiko
 wireguard-go wireguard-tools iproute2 iputils-ping iperf3 hyperfine procps psmisc
 pamtester libnss-wrapper libpam-wrapper libnss-cache
 asciinema rsyslog rsyslog-gnutls gnutls-bin curl
+glewlwyd
 "
 missing=""
 for p in $PKGS; do

@@ -1,1 +1,44 @@
-# sshd: see Makefile.am
+# meshsshd: the SSH daemon (libssh server, incubator, PAM, utmp).
+sbin_PROGRAMS += sshd/meshsshd
+sshd_meshsshd_SOURCES = \
+	sshd/meshsshd.c \
+	sshd/sshd_config.c sshd/sshd_config.h \
+	sshd/authz.c sshd/authz.h \
+	sshd/hostkey.c sshd/hostkey.h \
+	sshd/listen.c sshd/listen.h \
+	sshd/conn.c sshd/conn.h \
+	sshd/chan.c \
+	sshd/forward.c \
+	sshd/agent.c \
+	sshd/incubator.c sshd/incubator.h \
+	sshd/session_env.c sshd/session_env.h \
+	sshd/utmp.c sshd/utmp.h
+sshd_meshsshd_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
+sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
+
+pamconfdir = $(sysconfdir)/pam.d
+dist_pamconf_DATA = sshd/pam.d/meshsshd
+systemdunit_DATA = sshd/meshsshd.service
+EXTRA_DIST += sshd/meshsshd.service sshd/meshsshd.conf.example
+dist_man_MANS += man/meshsshd.8 man/meshsshd.conf.5
+
+# Unit tests: configuration keywords and the session environment (pure parts).
+check_PROGRAMS += tests/unit/test_sshd_config
+tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
+	sshd/sshd_config.c sshd/sshd_config.h
+tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
+tests_unit_test_sshd_config_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_sshd_config
+
+check_PROGRAMS += tests/unit/test_sshd_env
+tests_unit_test_sshd_env_SOURCES = tests/unit/test_sshd_env.c \
+	sshd/session_env.c sshd/session_env.h
+tests_unit_test_sshd_env_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
+tests_unit_test_sshd_env_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_sshd_env
+
+# Loopback test with the stock OpenSSH client (root, test build only).
+EXTRA_DIST += sshd/tests/loopback.sh
+if TEST_BUILD
+TESTS += sshd/tests/loopback.sh
+endif

@@ -1,0 +1,682 @@
+/*
+ * Channels: session (shell, exec, subsystem, with or without pty), TCP
+ * forwardings and agent connections all move bytes the same way.  Output
+ * from a child or socket is read only while the client's window has room,
+ * so the SSH window is the back-pressure; input for a child is buffered up
+ * to SSHD_CHAN_INBUF_MAX and the rest is left in libssh, which then stops
+ * growing our window.  Nothing here blocks.
+ *
+ * libssh calls the callbacks from inside ssh_event_dopoll(); they only move
+ * bytes and set flags.  Registering fds, closing them and ending channels
+ * happen in sshd_chan_update(), after the poll returns.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "incubator.h"
+#include "log.h"
+#include "meshauth.h"
+
+#define SSHD_TERM_MAX 64
+
+static uint8_t sshd_chan_iobuf[SSHD_CHAN_READ_MAX];
+
+struct sshd_chan *
+sshd_chan_new(struct sshd_conn *c, enum sshd_chan_kind kind)
+{
+	struct sshd_chan *ch = calloc(1, sizeof(*ch));
+	size_t i;
+
+	if (ch == NULL)
+		return NULL;
+	if ((ch->inbuf = malloc(SSHD_CHAN_INBUF_MAX)) == NULL) {
+		free(ch);
+		return NULL;
+	}
+	ch->conn = c;
+	ch->kind = kind;
+	ch->in_fd = ch->out_fd = ch->err_fd = ch->ptm = ch->pts = ch->status_fd = -1;
+	for (i = 0; i < SSHD_CHAN_FDS; i++)
+		ch->watched_fd[i] = -1;
+	sshd_env_init(&ch->client_env);
+	ch->next = c->chans;
+	c->chans = ch;
+	return ch;
+}
+
+static void
+sshd_chan_unwatch(struct sshd_chan *ch, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < SSHD_CHAN_FDS; i++) {
+		if (ch->watched_fd[i] != fd || fd < 0)
+			continue;
+		(void)ssh_event_remove_fd(ch->conn->event, fd);
+		ch->watched_fd[i] = -1;
+		ch->watched_ev[i] = 0;
+	}
+}
+
+static void
+sshd_chan_close_fd(struct sshd_chan *ch, int *fdp)
+{
+	int fd = *fdp;
+
+	if (fd < 0)
+		return;
+	if (ch->in_fd == fd)
+		ch->in_fd = -1;
+	if (ch->out_fd == fd)
+		ch->out_fd = -1;
+	if (ch->err_fd == fd)
+		ch->err_fd = -1;
+	if (ch->ptm == fd)
+		ch->ptm = -1;
+	if (ch->status_fd == fd)
+		ch->status_fd = -1;
+	*fdp = -1;
+	sshd_chan_unwatch(ch, fd);
+	(void)close(fd);
+}
+
+void
+sshd_chan_free(struct sshd_chan *ch)
+{
+	struct sshd_chan **pp;
+
+	if (ch == NULL)
+		return;
+	for (pp = &ch->conn->chans; *pp; pp = &(*pp)->next)
+		if (*pp == ch) {
+			*pp = ch->next;
+			break;
+		}
+	sshd_chan_close_fd(ch, &ch->status_fd);
+	sshd_chan_close_fd(ch, &ch->err_fd);
+	sshd_chan_close_fd(ch, &ch->out_fd);
+	sshd_chan_close_fd(ch, &ch->in_fd);
+	sshd_chan_close_fd(ch, &ch->ptm);
+	if (ch->pts >= 0)
+		(void)close(ch->pts);
+	if (ch->ch)
+		ssh_channel_free(ch->ch);
+	free(ch->term);
+	free(ch->fwd_host);
+	free(ch->orig_host);
+	sshd_env_clear(&ch->client_env);
+	free(ch->inbuf);
+	free(ch);
+}
+
+/* Child/socket -> client, while the client's window has room. */
+static void
+sshd_chan_read_out(struct sshd_chan *ch, int fd, bool is_err, bool drain)
+{
+	bool *eof = is_err ? &ch->err_eof : &ch->out_eof;
+	int i;
+
+	for (i = 0; i < SSHD_CHAN_READS_PER_WAKE && !*eof; i++) {
+		uint32_t win = ssh_channel_window_size(ch->ch);
+		ssize_t n;
+		int w;
+
+		if (win == 0)
+			return;
+		n = read(fd, sshd_chan_iobuf,
+		    win < sizeof(sshd_chan_iobuf) ? win : sizeof(sshd_chan_iobuf));
+		if (n > 0) {
+			w = is_err ? ssh_channel_write_stderr(ch->ch, sshd_chan_iobuf, (uint32_t)n)
+				   : ssh_channel_write(ch->ch, sshd_chan_iobuf, (uint32_t)n);
+			if (w == SSH_ERROR) {
+				*eof = true;
+				ch->dead = true;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (drain)
+				*eof = true;
+			return;
+		}
+		*eof = true; /* 0, EIO (pty slave gone) or a real error */
+	}
+}
+
+/* Buffered client data -> child/socket. */
+static void
+sshd_chan_flush_in(struct sshd_chan *ch)
+{
+	while (ch->inlen > 0 && ch->in_fd >= 0 && !ch->in_shut) {
+		ssize_t n = write(ch->in_fd, ch->inbuf, ch->inlen);
+
+		if (n > 0) {
+			memmove(ch->inbuf, ch->inbuf + n, ch->inlen - (size_t)n);
+			ch->inlen -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		/* the reader is gone: what the client still sends is dropped */
+		ch->inlen = 0;
+		ch->in_shut = true;
+	}
+}
+
+static void
+sshd_chan_read_status(struct sshd_chan *ch)
+{
+	ssize_t n;
+
+	n = read(ch->status_fd, ch->status_buf + ch->status_len,
+	    sizeof(ch->status_buf) - ch->status_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		ch->status_len += (size_t)n;
+		if (ch->status_len >= sizeof(uint32_t) && ch->child == 0) {
+			uint32_t pid;
+
+			memcpy(&pid, ch->status_buf, sizeof(pid));
+			ch->child = (pid_t)pid;
+		}
+		if (ch->status_len < sizeof(ch->status_buf))
+			return;
+		{
+			uint32_t st;
+
+			memcpy(&st, ch->status_buf + sizeof(uint32_t), sizeof(st));
+			ch->wstatus = (int)st;
+		}
+	} else {
+		ch->wstatus = SSHD_EXIT_SETUP_FAILED << 8; /* incubator died */
+	}
+	ch->exited = true;
+	ch->child = 0;
+}
+
+static int
+sshd_chan_fd_cb(socket_t fd, int revents, void *userdata)
+{
+	struct sshd_chan *ch = userdata;
+
+	if (ch->dead)
+		return 0;
+	if (fd == ch->status_fd && (revents & (POLLIN | POLLHUP | POLLERR)))
+		sshd_chan_read_status(ch);
+	if (fd == ch->out_fd && !ch->out_eof && (revents & (POLLIN | POLLHUP | POLLERR)))
+		sshd_chan_read_out(ch, fd, false, false);
+	if (fd == ch->err_fd && !ch->err_eof && (revents & (POLLIN | POLLHUP | POLLERR)))
+		sshd_chan_read_out(ch, fd, true, false);
+	if (fd == ch->in_fd && (revents & (POLLOUT | POLLERR)))
+		sshd_chan_flush_in(ch);
+	return 0;
+}
+
+static int
+sshd_chan_data_cb(ssh_session s, ssh_channel c, void *data, uint32_t len, int is_stderr, void *ud)
+{
+	struct sshd_chan *ch = ud;
+	size_t take;
+
+	if (is_stderr || ch->in_shut || ch->client_eof) {
+		ch->pending_in = 0;
+		return (int)len;
+	}
+	take = SSHD_CHAN_INBUF_MAX - ch->inlen;
+	if (take > len)
+		take = len;
+	memcpy(ch->inbuf + ch->inlen, data, take);
+	ch->inlen += take;
+	ch->pending_in = len - take;
+	sshd_chan_flush_in(ch);
+	return (int)take;
+}
+
+static void
+sshd_chan_eof_cb(ssh_session s, ssh_channel c, void *ud)
+{
+	struct sshd_chan *ch = ud;
+
+	ch->client_eof = true;
+}
+
+static void
+sshd_chan_close_cb(ssh_session s, ssh_channel c, void *ud)
+{
+	struct sshd_chan *ch = ud;
+
+	ch->client_eof = true;
+	ch->client_closed = true;
+}
+
+static int
+sshd_chan_pty_cb(
+    ssh_session s, ssh_channel c, const char *term, int cols, int rows, int px, int py, void *ud)
+{
+	struct sshd_chan *ch = ud;
+	char name[SSHD_TTY_MAX];
+	int fl;
+
+	if (ch->started || ch->pty || strlen(term) >= SSHD_TERM_MAX)
+		return -1;
+	ch->ws.ws_col = (unsigned short)cols;
+	ch->ws.ws_row = (unsigned short)rows;
+	ch->ws.ws_xpixel = (unsigned short)px;
+	ch->ws.ws_ypixel = (unsigned short)py;
+	if (openpty(&ch->ptm, &ch->pts, name, NULL, &ch->ws) != 0) {
+		log_error("openpty: %s", strerror(errno));
+		return -1;
+	}
+	(void)fcntl(ch->ptm, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(ch->pts, F_SETFD, FD_CLOEXEC);
+	fl = fcntl(ch->ptm, F_GETFL);
+	(void)fcntl(ch->ptm, F_SETFL, fl | O_NONBLOCK);
+	(void)snprintf(ch->tty, sizeof(ch->tty), "%s", name);
+	if ((ch->term = strdup(term)) == NULL)
+		return -1;
+	ch->pty = true;
+	return 0;
+}
+
+static int
+sshd_chan_winch_cb(ssh_session s, ssh_channel c, int cols, int rows, int px, int py, void *ud)
+{
+	struct sshd_chan *ch = ud;
+
+	if (!ch->pty || ch->ptm < 0)
+		return -1;
+	ch->ws.ws_col = (unsigned short)cols;
+	ch->ws.ws_row = (unsigned short)rows;
+	ch->ws.ws_xpixel = (unsigned short)px;
+	ch->ws.ws_ypixel = (unsigned short)py;
+	return ioctl(ch->ptm, TIOCSWINSZ, &ch->ws) == 0 ? 0 : -1;
+}
+
+static int
+sshd_chan_env_cb(ssh_session s, ssh_channel c, const char *name, const char *value, void *ud)
+{
+	struct sshd_chan *ch = ud;
+	const char *const *pats = (const char *const *)ch->conn->decision.accept_env;
+
+	if (ch->started || ch->client_env.n >= SSHD_ENV_MAX_VARS ||
+	    strlen(value) >= SSHD_ENV_VALUE_MAX || meshauth_env_reserved(name) ||
+	    !sshd_env_accepted(pats, name)) {
+		log_debug("refused env %s from client", name);
+		return -1;
+	}
+	return sshd_env_set(&ch->client_env, name, value) == 0 ? 0 : -1;
+}
+
+static void
+sshd_chan_signal_cb(ssh_session s, ssh_channel c, const char *signal, void *ud)
+{
+	struct sshd_chan *ch = ud;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+
+		if (abbrev && strcmp(abbrev, signal) == 0)
+			break;
+	}
+	if (sig >= NSIG || ch->child <= 0 || ch->exited)
+		return;
+	log_debug("channel signal %s to pid %ld", signal, (long)ch->child);
+	/* the user's process: the connection process is root, so it may */
+	(void)kill(ch->child, sig);
+}
+
+static void
+sshd_chan_agent_cb(ssh_session s, ssh_channel c, void *ud)
+{
+	struct sshd_chan *ch = ud;
+
+	if (!ch->started && sshd_agent_start(ch->conn) == 0)
+		ch->agent_req = true;
+}
+
+static int
+sshd_pipe_nb(int p[2], int our_end)
+{
+	int fl;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	fl = fcntl(p[our_end], F_GETFL);
+	return fcntl(p[our_end], F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *what)
+{
+	struct sshd_conn *c = ch->conn;
+	const struct sshd_config *cfg = c->cfg;
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
+	struct sshd_spawn sp;
+	pid_t pid;
+	int r = -1;
+
+	if (ch->started || !c->authenticated)
+		return -1;
+	if (sshd_pipe_nb(st, 0) != 0)
+		goto out;
+	if (!ch->pty &&
+	    (sshd_pipe_nb(in, 1) != 0 || sshd_pipe_nb(out, 0) != 0 || sshd_pipe_nb(err, 0) != 0))
+		goto out;
+	memset(&sp, 0, sizeof(sp));
+	sp.user = c->user;
+	sp.uid = c->uid;
+	sp.gid = c->gid;
+	sp.home = c->home;
+	sp.shell = c->shell;
+	sp.command = command;
+	sp.pam_service = SSHD_PAM_SERVICE;
+#ifdef MESH_TEST_BUILD
+	if (cfg->test_pam_service)
+		sp.pam_service = cfg->test_pam_service;
+#endif
+	sp.use_pam = cfg->use_pam;
+	sp.rhost = c->client_addr;
+	sp.tty = ch->pty ? ch->tty : NULL;
+	sp.print_motd = cfg->print_motd;
+	sp.print_last_log = cfg->print_last_log;
+	sp.env.user = c->user;
+	sp.env.home = c->home;
+	sp.env.shell = c->shell;
+	sp.env.uid = c->uid;
+	sp.env.tty = sp.tty;
+	sp.env.term = ch->term;
+	sp.env.client_addr = c->client_addr;
+	sp.env.client_port = c->client_port;
+	sp.env.server_addr = c->server_addr;
+	sp.env.server_port = c->server_port;
+	sp.env.mesh_login = c->id.login;
+	sp.env.mesh_node = c->id.node;
+	sp.env.auth_sock = ch->agent_req ? c->agent_path : NULL;
+	sp.env.client = &ch->client_env;
+	sp.fd_in = ch->pty ? ch->pts : in[0];
+	sp.fd_out = ch->pty ? ch->pts : out[1];
+	sp.fd_err = ch->pty ? ch->pts : err[1];
+	sp.status_fd = st[1];
+	pid = sshd_incubator_start(&sp);
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		goto out;
+	}
+	log_verbose("Starting session: %s%s%s for %s from %s port %u", what, ch->pty ? " on " : "",
+	    ch->pty ? ch->tty + 5 : "", c->user, c->client_addr, c->client_port);
+	ch->incubator = pid;
+	ch->started = true;
+	ch->status_fd = st[0];
+	st[0] = -1;
+	if (ch->pty) {
+		(void)close(ch->pts);
+		ch->pts = -1;
+		ch->in_fd = ch->out_fd = ch->ptm;
+		ch->err_eof = true;
+	} else {
+		ch->in_fd = in[1];
+		ch->out_fd = out[0];
+		ch->err_fd = err[0];
+		in[1] = out[0] = err[0] = -1;
+	}
+	r = 0;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			(void)close(in[i]);
+		if (out[i] >= 0)
+			(void)close(out[i]);
+		if (err[i] >= 0)
+			(void)close(err[i]);
+		if (st[i] >= 0)
+			(void)close(st[i]);
+	}
+	return r;
+}
+
+static int
+sshd_chan_shell_cb(ssh_session s, ssh_channel c, void *ud)
+{
+	return sshd_chan_start_session(ud, NULL, "shell");
+}
+
+static int
+sshd_chan_exec_cb(ssh_session s, ssh_channel c, const char *command, void *ud)
+{
+	return sshd_chan_start_session(ud, command, "command");
+}
+
+static int
+sshd_chan_subsystem_cb(ssh_session s, ssh_channel c, const char *subsystem, void *ud)
+{
+	struct sshd_chan *ch = ud;
+
+	if (strcmp(subsystem, "sftp") != 0) {
+		log_info("subsystem request for %s by user %s failed, subsystem not found",
+		    subsystem, ch->conn->user ? ch->conn->user : "?");
+		return -1;
+	}
+	return sshd_chan_start_session(ch, ch->conn->cfg->sftp_server, "subsystem sftp");
+}
+
+void
+sshd_chan_set_callbacks(struct sshd_chan *ch)
+{
+	memset(&ch->cb, 0, sizeof(ch->cb));
+	ch->cb.userdata = ch;
+	ch->cb.channel_data_function = sshd_chan_data_cb;
+	ch->cb.channel_eof_function = sshd_chan_eof_cb;
+	ch->cb.channel_close_function = sshd_chan_close_cb;
+	if (ch->kind == SSHD_CHAN_SESSION) {
+		ch->cb.channel_pty_request_function = sshd_chan_pty_cb;
+		ch->cb.channel_pty_window_change_function = sshd_chan_winch_cb;
+		ch->cb.channel_env_request_function = sshd_chan_env_cb;
+		ch->cb.channel_shell_request_function = sshd_chan_shell_cb;
+		ch->cb.channel_exec_request_function = sshd_chan_exec_cb;
+		ch->cb.channel_subsystem_request_function = sshd_chan_subsystem_cb;
+		ch->cb.channel_signal_function = sshd_chan_signal_cb;
+		ch->cb.channel_auth_agent_req_function = sshd_chan_agent_cb;
+	}
+	ssh_callbacks_init(&ch->cb);
+	(void)ssh_set_channel_callbacks(ch->ch, &ch->cb);
+}
+
+void
+sshd_chan_start_io(struct sshd_chan *ch, int in_fd, int out_fd, int err_fd)
+{
+	ch->in_fd = in_fd;
+	ch->out_fd = out_fd;
+	ch->err_fd = err_fd;
+	ch->err_eof = err_fd < 0;
+	ch->started = true;
+}
+
+/* Register exactly the wanted poll events for each of the channel's fds. */
+static void
+sshd_chan_watch(struct sshd_chan *ch)
+{
+	int fds[SSHD_CHAN_FDS] = {ch->status_fd, ch->out_fd, ch->err_fd, ch->in_fd};
+	short want[SSHD_CHAN_FDS] = {0, 0, 0, 0};
+	bool win = !ch->opening && ch->ch && ssh_channel_window_size(ch->ch) > 0;
+	size_t i, j;
+
+	if (ch->status_fd >= 0)
+		want[0] = POLLIN;
+	if (ch->out_fd >= 0 && !ch->out_eof && win)
+		want[1] = POLLIN;
+	if (ch->err_fd >= 0 && !ch->err_eof && win)
+		want[2] = POLLIN;
+	if (ch->in_fd >= 0 && !ch->in_shut && ch->inlen > 0)
+		want[3] = POLLOUT;
+	/* merge masks of the same fd (pty master, socket) */
+	for (i = 0; i < SSHD_CHAN_FDS; i++)
+		for (j = i + 1; j < SSHD_CHAN_FDS; j++)
+			if (fds[i] >= 0 && fds[j] == fds[i]) {
+				want[i] |= want[j];
+				fds[j] = -1;
+			}
+	/* drop watches of fds no longer wanted or changed */
+	for (i = 0; i < SSHD_CHAN_FDS; i++) {
+		int wfd = ch->watched_fd[i];
+		bool keep = false;
+
+		if (wfd < 0)
+			continue;
+		for (j = 0; j < SSHD_CHAN_FDS; j++)
+			if (fds[j] == wfd && want[j] == ch->watched_ev[i])
+				keep = true;
+		if (!keep)
+			sshd_chan_unwatch(ch, wfd);
+	}
+	for (j = 0; j < SSHD_CHAN_FDS; j++) {
+		bool have = false;
+		size_t slot = SSHD_CHAN_FDS;
+
+		if (fds[j] < 0 || want[j] == 0)
+			continue;
+		for (i = 0; i < SSHD_CHAN_FDS; i++) {
+			if (ch->watched_fd[i] == fds[j])
+				have = true;
+			if (ch->watched_fd[i] < 0 && slot == SSHD_CHAN_FDS)
+				slot = i;
+		}
+		if (have || slot == SSHD_CHAN_FDS)
+			continue;
+		if (ssh_event_add_fd(ch->conn->event, fds[j], want[j], sshd_chan_fd_cb, ch) ==
+		    SSH_OK) {
+			ch->watched_fd[slot] = fds[j];
+			ch->watched_ev[slot] = want[j];
+		}
+	}
+}
+
+static void
+sshd_chan_send_exit(struct sshd_chan *ch)
+{
+	if (WIFEXITED(ch->wstatus)) {
+		(void)ssh_channel_request_send_exit_status(ch->ch, WEXITSTATUS(ch->wstatus));
+	} else if (WIFSIGNALED(ch->wstatus)) {
+		const char *name = sigabbrev_np(WTERMSIG(ch->wstatus));
+
+		(void)ssh_channel_request_send_exit_signal(
+		    ch->ch, name ? name : "KILL", WCOREDUMP(ch->wstatus) ? 1 : 0, "", "");
+	}
+}
+
+/* Pull what libssh still holds for the child once our buffer has room. */
+static void
+sshd_chan_pull_in(struct sshd_chan *ch)
+{
+	while (ch->pending_in > 0 && ch->inlen < SSHD_CHAN_INBUF_MAX) {
+		size_t room = SSHD_CHAN_INBUF_MAX - ch->inlen;
+		size_t want = ch->pending_in < room ? ch->pending_in : room;
+		int n;
+
+		if (ch->in_shut) {
+			want = ch->pending_in < sizeof(sshd_chan_iobuf) ? ch->pending_in
+									: sizeof(sshd_chan_iobuf);
+			n = ssh_channel_read_nonblocking(
+			    ch->ch, sshd_chan_iobuf, (uint32_t)want, 0);
+		} else {
+			n = ssh_channel_read_nonblocking(
+			    ch->ch, ch->inbuf + ch->inlen, (uint32_t)want, 0);
+		}
+		if (n <= 0) {
+			ch->pending_in = 0;
+			break;
+		}
+		if (!ch->in_shut)
+			ch->inlen += (size_t)n;
+		ch->pending_in -= (size_t)n;
+		sshd_chan_flush_in(ch);
+	}
+}
+
+void
+sshd_chan_update(struct sshd_chan *ch)
+{
+	if (ch->opening) {
+		int rc = ch->kind == SSHD_CHAN_AGENT
+		    ? ssh_channel_open_auth_agent(ch->ch)
+		    : ssh_channel_open_reverse_forward(ch->ch, ch->fwd_host, (int)ch->fwd_port,
+			  ch->orig_host, (int)ch->orig_port);
+
+		if (rc == SSH_AGAIN)
+			return;
+		ch->opening = false;
+		if (rc != SSH_OK) {
+			ch->dead = true;
+			return;
+		}
+		sshd_chan_set_callbacks(ch);
+	}
+	if (ch->dead)
+		return;
+	sshd_chan_pull_in(ch);
+	sshd_chan_flush_in(ch);
+
+	/* client finished sending: the child sees EOF once our buffer is drained */
+	if (ch->client_eof && ch->inlen == 0 && ch->pending_in == 0 && ch->in_fd >= 0 &&
+	    !ch->in_shut && !ch->pty) {
+		ch->in_shut = true;
+		if (ch->in_fd == ch->out_fd)
+			(void)shutdown(ch->in_fd, SHUT_WR);
+		else
+			sshd_chan_close_fd(ch, &ch->in_fd);
+	}
+	if (ch->kind == SSHD_CHAN_SESSION && ch->exited && ch->pty && !ch->out_eof)
+		sshd_chan_read_out(ch, ch->out_fd, false, true);
+	if (ch->out_eof && ch->out_fd >= 0 && ch->out_fd != ch->in_fd)
+		sshd_chan_close_fd(ch, &ch->out_fd);
+	if (ch->err_eof && ch->err_fd >= 0)
+		sshd_chan_close_fd(ch, &ch->err_fd);
+	if (ch->exited && ch->status_fd >= 0)
+		sshd_chan_close_fd(ch, &ch->status_fd);
+
+	if (!ch->close_sent && !ch->client_closed) {
+		bool done;
+
+		if (ch->kind == SSHD_CHAN_SESSION)
+			done = ch->exited && ch->out_eof && ch->err_eof;
+		else
+			done = ch->out_eof && ch->in_shut && ch->inlen == 0;
+		if (ch->out_eof && ch->err_eof && !ch->eof_sent &&
+		    (ch->kind != SSHD_CHAN_SESSION || ch->exited)) {
+			(void)ssh_channel_send_eof(ch->ch);
+			ch->eof_sent = true;
+		}
+		if (done) {
+			if (ch->kind == SSHD_CHAN_SESSION)
+				sshd_chan_send_exit(ch);
+			(void)ssh_channel_close(ch->ch);
+			ch->close_sent = true;
+		}
+	}
+	if (ch->client_closed) {
+		if (!ch->close_sent) {
+			(void)ssh_channel_close(ch->ch);
+			ch->close_sent = true;
+		}
+		ch->dead = true;
+		return;
+	}
+	sshd_chan_watch(ch);
+}

@@ -1,0 +1,474 @@
+/*
+ * The per-connection process: key exchange, auth "none" decided by the mesh
+ * identity and the policy, then the channel loop.  It is root, non-dumpable
+ * and never runs user code (the incubator does).  Before authentication it
+ * lives at most LoginGraceTime; TCP_QUICKACK is re-armed before every poll
+ * because the OpenSSH client's back-to-back small handshake packets would
+ * otherwise wait on delayed ACKs (40 ms each, several per login).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "fileio.h"
+#include "log.h"
+#include "meshauth.h"
+#include "provision.h"
+
+#define SSHD_GRACE_ALARM_SLACK_S 5    /* SIGALRM backstop after LoginGraceTime */
+#define SSHD_HOUSEKEEPING_MS	 1000 /* poll timeout once authenticated */
+#define SSHD_BANNER_MAX_BYTES	 (64u * 1024u)
+#define SSHD_MS_PER_S		 1000
+
+static int64_t
+sshd_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * SSHD_MS_PER_S + ts.tv_nsec / 1000000;
+}
+
+static void
+sshd_sockaddr_str(const struct sockaddr_storage *ss, char *buf, size_t len, unsigned *port)
+{
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		*port = ntohs(s6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			(void)inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, (socklen_t)len);
+		else
+			(void)inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)len);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		*port = ntohs(s4->sin_port);
+		(void)inet_ntop(AF_INET, &s4->sin_addr, buf, (socklen_t)len);
+	}
+}
+
+static void
+sshd_conn_quickack(struct sshd_conn *c)
+{
+	int one = 1;
+
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+}
+
+static void
+sshd_conn_tcp_options(struct sshd_conn *c)
+{
+	int one = 1;
+
+	(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (c->cfg->client_alive_interval_s > 0) {
+		/* liveness by TCP keepalive: a half-open client is noticed without help from it */
+		int idle = (int)c->cfg->client_alive_interval_s;
+		int cnt = (int)c->cfg->client_alive_count_max;
+		unsigned tmo = (unsigned)(idle * (cnt + 1)) * SSHD_MS_PER_S;
+
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &tmo, sizeof(tmo));
+	}
+}
+
+static void
+sshd_conn_send_banner(struct sshd_conn *c, const char *text)
+{
+	ssh_string s = ssh_string_from_char(text);
+
+	if (s == NULL)
+		return;
+	(void)ssh_send_issue_banner(c->session, s);
+	ssh_string_free(s);
+}
+
+static void
+sshd_conn_config_banner(struct sshd_conn *c)
+{
+	struct mesh_error err;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	if (c->banner_sent || c->cfg->banner == NULL)
+		return;
+	c->banner_sent = true;
+	mesh_error_clear(&err);
+	if (mesh_file_read(
+		c->cfg->banner, SSHD_BANNER_MAX_BYTES, MESH_FILE_TRUSTED, &buf, &len, &err) != 0) {
+		log_warn("Banner %s: %s", c->cfg->banner, err.text);
+		return;
+	}
+	sshd_conn_send_banner(c, (const char *)buf);
+	free(buf);
+}
+
+static int
+sshd_conn_set_user(struct sshd_conn *c, const struct passwd *pw)
+{
+	free(c->user);
+	free(c->home);
+	free(c->shell);
+	c->user = strdup(pw->pw_name);
+	c->home = strdup(pw->pw_dir && pw->pw_dir[0] ? pw->pw_dir : "/");
+	c->shell = strdup(pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	return c->user && c->home && c->shell ? MESH_OK : MESH_ERR_NOMEM;
+}
+
+static void
+sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int rule)
+{
+	char text[SSHD_REASON_MAX * 3];
+	char rulestr[32];
+
+	if (rule >= 0)
+		(void)snprintf(rulestr, sizeof(rulestr), "rule %d", rule);
+	else
+		(void)snprintf(rulestr, sizeof(rulestr), "no rule");
+	log_info("Refused %s from %s port %u: %s (%s)", user, c->client_addr, c->client_port,
+	    reason, rulestr);
+	(void)snprintf(text, sizeof(text), "meshsshd: access denied for %s from %s (%s): %s\n",
+	    user, c->id.node, c->id.login, reason);
+	sshd_conn_send_banner(c, text);
+}
+
+/* A host account for the caller's IdP user (localpart:*@domain, ProvisionUsers yes). */
+static struct passwd *
+sshd_conn_provision(struct sshd_conn *c, const char *user, struct passwd *pw)
+{
+	static struct provision_result res;
+	const struct netmap_user *nu = sshd_authz_user(c->authz, &c->id);
+	struct mesh_error err;
+	char buf[MESH_ERROR_TEXT_MAX + 256];
+
+	if (nu == NULL)
+		return NULL;
+	mesh_error_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (provision_ensure(&c->cfg->prov, nu, &res, &err) != 0) {
+		log_error("provisioning %s for %s: %s", user, c->id.login,
+		    mesh_error_format(&err, buf, sizeof(buf)));
+		return NULL;
+	}
+	if (res.created)
+		log_info("provisioned account %s (uid %u) for %s", res.name, res.uid, c->id.login);
+	memset(pw, 0, sizeof(*pw));
+	pw->pw_name = res.name;
+	pw->pw_uid = res.uid;
+	pw->pw_gid = res.gid;
+	pw->pw_dir = res.home;
+	pw->pw_shell = res.shell;
+	return pw;
+}
+
+static int
+sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
+{
+	struct sshd_conn *c = userdata;
+	struct sshd_decision d;
+	struct passwd *pw, prov_pw;
+	char reason[SSHD_REASON_MAX * 2];
+
+	sshd_conn_config_banner(c);
+	if (c->authenticated)
+		return SSH_AUTH_DENIED;
+	if (++c->auth_failures > SSHD_MAX_AUTH_TRIES) {
+		log_info("Disconnecting %s port %u: too many authentication failures",
+		    c->client_addr, c->client_port);
+		ssh_disconnect(session);
+		return SSH_AUTH_DENIED;
+	}
+	if (sshd_authz_decide(c->authz, &c->id, user, &d) != 0) {
+		sshd_conn_refuse(c, user, "policy evaluation failed", -1);
+		return SSH_AUTH_DENIED;
+	}
+	if (d.action == SSHD_CHECK) {
+		sshd_conn_refuse(c, user, "SSO check is not configured on this server", d.rule);
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
+	if (d.action != SSHD_ACCEPT) {
+		sshd_conn_refuse(c, user, d.reason, d.rule);
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL && d.via_localpart && c->cfg->prov.enabled)
+		pw = sshd_conn_provision(c, user, &prov_pw);
+	if (pw == NULL) {
+		(void)snprintf(reason, sizeof(reason), "no such user on this host");
+		log_info("Invalid user %s from %s port %u", user, c->client_addr, c->client_port);
+		sshd_conn_refuse(c, user, reason, d.rule);
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
+	if (d.via_nonroot && pw->pw_uid == 0) {
+		sshd_conn_refuse(c, user, "autogroup:nonroot does not include root", d.rule);
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
+	if (sshd_conn_set_user(c, pw) != 0) {
+		sshd_decision_clear(&d);
+		return SSH_AUTH_DENIED;
+	}
+	sshd_decision_clear(&c->decision);
+	c->decision = d;
+	c->authenticated = true;
+	alarm(0);
+	if (c->startup_fd >= 0) {
+		(void)close(c->startup_fd);
+		c->startup_fd = -1;
+	}
+	log_info("Accepted none for %s from %s port %u ssh2 (mesh %s node %s)", c->user,
+	    c->client_addr, c->client_port, c->id.login, c->id.node);
+	return SSH_AUTH_SUCCESS;
+}
+
+static ssh_channel
+sshd_conn_open_session(ssh_session session, void *userdata)
+{
+	struct sshd_conn *c = userdata;
+	struct sshd_chan *ch;
+
+	if (!c->authenticated || (ch = sshd_chan_new(c, SSHD_CHAN_SESSION)) == NULL)
+		return NULL;
+	if ((ch->ch = ssh_channel_new(session)) == NULL) {
+		ch->dead = true;
+		return NULL;
+	}
+	sshd_chan_set_callbacks(ch);
+	return ch->ch;
+}
+
+static void
+sshd_conn_global_request(ssh_session session, ssh_message msg, void *userdata)
+{
+	(void)sshd_fwd_global_request(userdata, msg);
+}
+
+/* Requests libssh's callbacks do not cover: direct-tcpip (ssh -L). */
+static int
+sshd_conn_message(ssh_session session, ssh_message msg, void *userdata)
+{
+	struct sshd_conn *c = userdata;
+	struct sshd_chan *ch;
+	const char *host;
+	unsigned port;
+	int fd;
+
+	if (!c->authenticated || ssh_message_type(msg) != SSH_REQUEST_CHANNEL_OPEN ||
+	    ssh_message_subtype(msg) != SSH_CHANNEL_DIRECT_TCPIP)
+		return 1;
+	host = ssh_message_channel_request_open_destination(msg);
+	port = (unsigned)ssh_message_channel_request_open_destination_port(msg);
+	if (host == NULL || sshd_fwd_connect(host, port, &fd) != 0) {
+		log_info(
+		    "direct-tcpip to %s port %u for %s failed", host ? host : "?", port, c->user);
+		return 1;
+	}
+	ch = sshd_chan_new(c, SSHD_CHAN_TCP);
+	if (ch == NULL || (ch->ch = ssh_message_channel_request_open_reply_accept(msg)) == NULL) {
+		(void)close(fd);
+		if (ch)
+			ch->dead = true;
+		return 0;
+	}
+	log_debug("direct-tcpip to %s port %u for %s", host, port, c->user);
+	sshd_chan_set_callbacks(ch);
+	sshd_chan_start_io(ch, fd, fd, -1);
+	return 0;
+}
+
+static void
+sshd_conn_reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void
+sshd_conn_cleanup(struct sshd_conn *c)
+{
+	while (c->chans)
+		sshd_chan_free(c->chans);
+	sshd_fwd_close_all(c);
+	sshd_agent_stop(c);
+	if (c->event) {
+		if (c->session)
+			(void)ssh_event_remove_session(c->event, c->session);
+		ssh_event_free(c->event);
+	}
+	if (c->session) {
+		ssh_disconnect(c->session);
+		ssh_free(c->session);
+	}
+	sshd_decision_clear(&c->decision);
+	free(c->user);
+	free(c->home);
+	free(c->shell);
+}
+
+static bool
+sshd_conn_closed(const struct sshd_conn *c)
+{
+	return (ssh_get_status(c->session) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+}
+
+static int
+sshd_conn_setup(struct sshd_conn *c)
+{
+	c->session = ssh_new();
+	c->event = ssh_event_new();
+	if (c->session == NULL || c->event == NULL) {
+		log_error("out of memory for a session");
+		return MESH_ERR_NOMEM;
+	}
+	memset(&c->server_cb, 0, sizeof(c->server_cb));
+	c->server_cb.userdata = c;
+	c->server_cb.auth_none_function = sshd_conn_auth_none;
+	c->server_cb.channel_open_request_session_function = sshd_conn_open_session;
+	ssh_callbacks_init(&c->server_cb);
+	memset(&c->cb, 0, sizeof(c->cb));
+	c->cb.userdata = c;
+	c->cb.global_request_function = sshd_conn_global_request;
+	ssh_callbacks_init(&c->cb);
+	if (ssh_bind_accept_fd(c->bind, c->session, c->fd) != SSH_OK) {
+		log_error("%s port %u: %s", c->client_addr, c->client_port, ssh_get_error(c->bind));
+		return MESH_ERR_PROTOCOL;
+	}
+	(void)ssh_set_server_callbacks(c->session, &c->server_cb);
+	(void)ssh_set_callbacks(c->session, &c->cb);
+	ssh_set_message_callback(c->session, sshd_conn_message, c);
+	/* "none" is always tried first; publickey is only listed so a denial has a method */
+	ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_set_blocking(c->session, 0);
+	/* the first call sets up libssh's poll context, which the event then takes over */
+	if (ssh_handle_key_exchange(c->session) == SSH_ERROR) {
+		log_info("kex failed for %s port %u: %s", c->client_addr, c->client_port,
+		    ssh_get_error(c->session));
+		return MESH_ERR_PROTOCOL;
+	}
+	if (ssh_event_add_session(c->event, c->session) != SSH_OK) {
+		log_error("%s port %u: cannot poll the session", c->client_addr, c->client_port);
+		return MESH_ERR_NOMEM;
+	}
+	return MESH_OK;
+}
+
+static void
+sshd_conn_loop(struct sshd_conn *c)
+{
+	int64_t deadline = sshd_now_ms() + (int64_t)c->cfg->login_grace_s * SSHD_MS_PER_S;
+	bool kex_done = false;
+
+	for (;;) {
+		struct sshd_chan *ch, *next;
+		int timeout = SSHD_HOUSEKEEPING_MS;
+
+		if (!kex_done) {
+			int rc = ssh_handle_key_exchange(c->session);
+
+			if (rc == SSH_OK) {
+				kex_done = true;
+			} else if (rc != SSH_AGAIN) {
+				log_info("kex failed for %s port %u: %s", c->client_addr,
+				    c->client_port, ssh_get_error(c->session));
+				return;
+			}
+		}
+		if (!c->authenticated) {
+			int64_t left = deadline - sshd_now_ms();
+
+			if (left <= 0 || c->cfg->login_grace_s == 0) {
+				if (c->cfg->login_grace_s == 0)
+					deadline = INT64_MAX;
+				else {
+					log_info("Timeout before authentication for %s port %u",
+					    c->client_addr, c->client_port);
+					return;
+				}
+			} else if (left < timeout) {
+				timeout = (int)left;
+			}
+		}
+		sshd_conn_quickack(c);
+		if (ssh_event_dopoll(c->event, timeout) == SSH_ERROR && sshd_conn_closed(c))
+			break;
+		for (ch = c->chans; ch; ch = next) {
+			next = ch->next;
+			sshd_chan_update(ch);
+		}
+		for (ch = c->chans; ch; ch = next) {
+			next = ch->next;
+			if (ch->dead)
+				sshd_chan_free(ch);
+		}
+		sshd_fwd_sweep(c);
+		sshd_conn_reap();
+		if (sshd_conn_closed(c))
+			break;
+	}
+	if (c->authenticated)
+		log_info("Disconnected from user %s %s port %u", c->user, c->client_addr,
+		    c->client_port);
+	else
+		log_info(
+		    "Connection closed by %s port %u [preauth]", c->client_addr, c->client_port);
+}
+
+void
+sshd_conn_run(const struct sshd_config *cfg, const struct sshd_authz *authz, ssh_bind bind, int fd,
+    const struct sshd_identity *id, int startup_fd)
+{
+	struct sshd_conn c;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.authz = authz;
+	c.bind = bind;
+	c.fd = fd;
+	c.startup_fd = startup_fd;
+	c.agent_fd = -1;
+	c.id = *id;
+	c.decision.rule = -1;
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	if (cfg->login_grace_s > 0)
+		alarm((unsigned)cfg->login_grace_s + SSHD_GRACE_ALARM_SLACK_S);
+	sl = sizeof(ss);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+		sshd_sockaddr_str(&ss, c.client_addr, sizeof(c.client_addr), &c.client_port);
+	sl = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		sshd_sockaddr_str(&ss, c.server_addr, sizeof(c.server_addr), &c.server_port);
+	sshd_conn_tcp_options(&c);
+	if (sshd_conn_setup(&c) == 0)
+		sshd_conn_loop(&c);
+	sshd_conn_cleanup(&c);
+	_exit(0);
+}

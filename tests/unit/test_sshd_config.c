@@ -1,0 +1,149 @@
+/*
+ * meshsshd.conf keywords: defaults, every keyword, and errors that name the
+ * line (a bad line must not half-apply: the daemon keeps the old config).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sshd_config.h"
+#include "tap.h"
+
+static int
+parse(const char *text, struct sshd_config **out, struct mesh_error *err)
+{
+	int r;
+
+	mesh_error_clear(err);
+	if ((r = sshd_config_new(out)) != 0)
+		return r;
+	return sshd_config_parse(*out, text, strlen(text), err);
+}
+
+static void
+test_defaults(void)
+{
+	struct sshd_config *c = NULL;
+	struct mesh_error err;
+
+	is_int(parse("", &c, &err), 0, "empty config parses");
+	is_int(c->port, 22, "default port 22");
+	is_str(c->interface, "mesh0", "default interface mesh0");
+	is_int(c->nhost_keys, 2, "two default host keys");
+	ok(strstr(c->host_keys[0], "ed25519") != NULL, "first default key is ed25519");
+	ok(strstr(c->host_keys[1], "ecdsa") != NULL, "second default key is ecdsa");
+	ok(strstr(c->netmap_sig_file, "netmap.json.sig") != NULL, "signature defaults to .sig");
+	is_str(c->sftp_server, "/usr/lib/openssh/sftp-server", "default sftp server");
+	is_int(c->startups_begin, 10, "MaxStartups begin 10");
+	is_int(c->startups_full, 100, "MaxStartups full 100");
+	ok(c->nlisten == 0, "no ListenAddress: the interface's addresses");
+	sshd_config_free(c);
+}
+
+static void
+test_keywords(void)
+{
+	struct sshd_config *c = NULL;
+	struct mesh_error err;
+	const char *text = "Port 2222\n"
+			   "listenaddress 100.64.0.1\n"
+			   "ListenAddress [fd7a:115c:a1e0::1]:2200\n"
+			   "ListenAddress 100.64.0.2:23\n"
+			   "Interface wg0\n"
+			   "HostKey /k/ed25519\n"
+			   "NetmapFile /n/map.json\n"
+			   "TrustedKeysFile /t/keys\n"
+			   "PolicyFile /p/policy\n"
+			   "NodeName web-1\n"
+			   "PidFile /run/x.pid\n"
+			   "LogLevel DEBUG2\n"
+			   "LoginGraceTime 1m30s\n"
+			   "MaxStartups 5:50:20\n"
+			   "SftpServer /usr/lib/sftp\n"
+			   "ProvisionUsers yes\n"
+			   "ProvisionUidRange 80000-80999\n"
+			   "ClientAliveInterval 15\n"
+			   "ClientAliveCountMax 4\n"
+			   "PrintMotd no\n";
+
+	is_int(parse(text, &c, &err), 0, "every keyword parses");
+	if (err.code)
+		printf("#   %u: %s\n", err.line, err.text);
+	is_int(c->port, 2222, "Port");
+	is_int(c->nlisten, 3, "three ListenAddress");
+	is_str(c->listen[0].host, "100.64.0.1", "v4 listen address");
+	is_int(c->listen[0].port, 0, "no port: use Port");
+	is_str(c->listen[1].host, "fd7a:115c:a1e0::1", "v6 listen address");
+	is_int(c->listen[1].port, 2200, "v6 port");
+	is_int(c->listen[2].port, 23, "v4 port");
+	is_str(c->interface, "wg0", "Interface");
+	is_int(c->nhost_keys, 1, "explicit HostKey replaces defaults");
+	is_str(c->netmap_sig_file, "/n/map.json.sig", "signature follows NetmapFile");
+	is_str(c->node_name, "web-1", "NodeName");
+	is_int(c->log_level, 5, "LogLevel DEBUG2");
+	is_int(c->login_grace_s, 90, "LoginGraceTime 1m30s");
+	is_int(c->startups_begin, 5, "MaxStartups begin");
+	is_int(c->startups_rate, 50, "MaxStartups rate");
+	is_int(c->startups_full, 20, "MaxStartups full");
+	is_int(c->client_alive_interval_s, 15, "ClientAliveInterval");
+	is_int(c->client_alive_count_max, 4, "ClientAliveCountMax");
+	ok(!c->print_motd, "PrintMotd no");
+	ok(c->prov.enabled, "ProvisionUsers yes (lib/provision keyword)");
+	is_int(c->prov.uid_min, 80000, "ProvisionUidRange min");
+	sshd_config_free(c);
+}
+
+struct bad_case {
+	const char *text;
+	unsigned line;
+	const char *needle;
+};
+
+static void
+test_errors(void)
+{
+	static const struct bad_case cases[] = {
+	    {"Port 0\n", 1, "Port"},
+	    {"Port 22\nPort 70000\n", 2, "between 1 and 65535"},
+	    {"Bogus yes\n", 1, "unknown keyword \"Bogus\""},
+	    {"ListenAddress example.com\n", 1, "not a numeric address"},
+	    {"ListenAddress 1.2.3.4:0\n", 1, "between"},
+	    {"HostKey relative/key\n", 1, "absolute path"},
+	    {"LogLevel LOUD\n", 1, "unknown level"},
+	    {"MaxStartups 10:30\n", 1, "MaxStartups"},
+	    {"MaxStartups 20:30:10\n", 1, "MaxStartups"},
+	    {"ProvisionUidRange 10-5\n", 1, "ProvisionUidRange"},
+	    {"LoginGraceTime soon\n", 1, "not a time"},
+	    {"Port\n", 1, "expected 1 argument"},
+	    {"Interface averyveryverylongname\n", 0, "not an interface name"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sshd_config *c = NULL;
+		struct mesh_error err;
+		char name[128];
+
+		char *nl;
+
+		(void)snprintf(name, sizeof(name), "rejects %.40s", cases[i].text);
+		while ((nl = strchr(name, '\n')) != NULL)
+			*nl = ' ';
+		ok(parse(cases[i].text, &c, &err) < 0, name);
+		(void)snprintf(name, sizeof(name), "error line %u for case %zu", cases[i].line, i);
+		is_int(err.line, cases[i].line, name);
+		(void)snprintf(name, sizeof(name), "message mentions \"%s\"", cases[i].needle);
+		if (!ok(strstr(err.text, cases[i].needle) != NULL, name))
+			printf("#   message: %s\n", err.text);
+		sshd_config_free(c);
+	}
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_keywords();
+	test_errors();
+	return tap_done();
+}
