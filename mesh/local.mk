@@ -50,3 +50,28 @@ mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.
 	mesh/netmap_sync.c mesh/netmap_sync.h
 mesh_meshd_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS) $(CURL_CFLAGS)
 mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
+
+# Integration: meshd against wireguard-go in network namespaces (root).
+INTEGRATION_TESTS += tests/integration/meshd_interop.sh
+EXTRA_DIST += tests/integration/meshd_lib.sh
+EXTRA_DIST += bench/bench_wg.sh
+dist_man_MANS += man/meshd.8 man/meshd.conf.5
+systemdunit_DATA = mesh/meshd.service
+EXTRA_DIST += mesh/meshd.service
+
+# Fuzz: datagrams into wg_device_receive, packets into wg_device_send_ip.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_wg_packet
+tests_fuzz_fuzz_wg_packet_SOURCES = tests/fuzz/fuzz_wg_packet.c
+tests_fuzz_fuzz_wg_packet_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/mesh -fsanitize=fuzzer
+tests_fuzz_fuzz_wg_packet_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_wg_packet_LDADD = $(WG_LIBS) $(MESHCORE_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_wg_packet_replay
+tests_fuzz_fuzz_wg_packet_replay_SOURCES = tests/fuzz/fuzz_wg_packet.c tests/fuzz/replay.c
+tests_fuzz_fuzz_wg_packet_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mesh \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/wg_packet"'
+tests_fuzz_fuzz_wg_packet_replay_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_wg_packet_replay_LDADD = $(WG_LIBS) $(MESHCORE_LIBS)
+TESTS += tests/fuzz/fuzz_wg_packet_replay
+EXTRA_DIST += tests/fuzz/corpus/wg_packet

@@ -169,7 +169,8 @@ send_data(struct wg_device *dev, struct wg_peer *p, const uint8_t *pkt, size_t l
 	if (padded + WG_DATA_OVERHEAD > WG_TX_SLOT_LEN)
 		return true; /* larger than any MTU we allow: drop */
 	msg = wg_device_tx_slot(dev, &p->endpoint);
-	memcpy(msg + WG_DATA_HEADER_LEN, pkt, len);
+	if (len)
+		memcpy(msg + WG_DATA_HEADER_LEN, pkt, len);
 	memset(msg + WG_DATA_HEADER_LEN + len, 0, padded - len);
 	if (noise_seal(kp->send_key, kp->remote_index, kp->send_counter++, msg + WG_DATA_HEADER_LEN,
 		padded, msg) != 0)
