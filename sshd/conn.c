@@ -28,6 +28,7 @@
 #include "log.h"
 #include "meshauth.h"
 #include "provision.h"
+#include "sso.h"
 
 #define SSHD_GRACE_ALARM_SLACK_S 5    /* SIGALRM backstop after LoginGraceTime */
 #define SSHD_HOUSEKEEPING_MS	 1000 /* poll timeout once authenticated */
@@ -203,9 +204,12 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		return SSH_AUTH_DENIED;
 	}
 	if (d.action == SSHD_CHECK) {
-		sshd_conn_refuse(c, user, "SSO check is not configured on this server", d.rule);
-		sshd_decision_clear(&d);
-		return SSH_AUTH_DENIED;
+		if (sshd_sso_check(c, user, reason, sizeof(reason)) != 0) {
+			sshd_conn_refuse(c, user, reason, d.rule);
+			sshd_decision_clear(&d);
+			return SSH_AUTH_DENIED;
+		}
+		d.action = SSHD_ACCEPT;
 	}
 	if (d.action != SSHD_ACCEPT) {
 		sshd_conn_refuse(c, user, d.reason, d.rule);

@@ -12,9 +12,10 @@ sshd_meshsshd_SOURCES = \
 	sshd/agent.c \
 	sshd/incubator.c sshd/incubator.h \
 	sshd/session_env.c sshd/session_env.h \
-	sshd/utmp.c sshd/utmp.h
-sshd_meshsshd_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
-sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
+	sshd/utmp.c sshd/utmp.h \
+	sshd/sso.c sshd/sso.h
+sshd_meshsshd_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
+sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
@@ -27,7 +28,7 @@ check_PROGRAMS += tests/unit/test_sshd_config
 tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
 	sshd/sshd_config.c sshd/sshd_config.h
 tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
-tests_unit_test_sshd_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_sshd_config_LDADD = $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_config
 
 check_PROGRAMS += tests/unit/test_sshd_env

@@ -34,6 +34,7 @@
 #include "listen.h"
 #include "log.h"
 #include "sshd_config.h"
+#include "sso.h"
 
 #define SSHD_DEFAULT_CONFIG SYSCONFDIR "/meshssh/meshsshd.conf"
 #define SSHD_PERCENT	    100
@@ -468,7 +469,7 @@ main(int argc, char **argv)
 	if (sshd_load(&d, !test_only) != 0)
 		return 1;
 	if (test_only) {
-		rc = 0;
+		rc = sshd_sso_test(d.cfg) == 0 ? 0 : 1;
 		goto out;
 	}
 	lo.level = (enum mesh_log_level)(d.debug ? MESH_LOG_DEBUG + d.debug - 1 : d.cfg->log_level);

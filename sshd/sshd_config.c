@@ -56,6 +56,7 @@ sshd_config_new(struct sshd_config **out)
 	c->print_motd = true;
 	c->print_last_log = true;
 	c->use_pam = true;
+	oidc_config_init(&c->oidc);
 	provision_conf_init(&c->prov);
 	c->prov.use_lckpwdf = true;
 	if (sshd_set_str(&c->interface, SSHD_DEFAULT_INTERFACE) != 0 ||
@@ -94,6 +95,7 @@ sshd_config_free(struct sshd_config *c)
 	free(c->banner);
 	free(c->sftp_server);
 	provision_conf_free(&c->prov);
+	oidc_config_clear(&c->oidc);
 #ifdef MESH_TEST_BUILD
 	free(c->test_id_login);
 	free(c->test_id_node);
@@ -314,6 +316,10 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 		r = provision_conf_keyword(&c->prov, l, err);
 		if (r != MESH_ERR_NOTFOUND)
 			return r;
+		/* OIDCIssuer, OIDCClientID, ... belong to lib/oidc */
+		r = oidc_config_keyword(&c->oidc, l, err);
+		if (r != MESH_ERR_NOTFOUND)
+			return r;
 		return mesh_error_set(
 		    err, MESH_ERR_INVALID, l->line, 1, "unknown keyword \"%s\"", l->keyword);
 	}
@@ -358,6 +364,8 @@ sshd_config_finish(struct sshd_config *c, struct mesh_error *err)
 	if (c->interface[0] == '\0' || strlen(c->interface) >= 16)
 		return mesh_error_set(err, MESH_ERR_INVALID, 0, 0,
 		    "Interface: \"%s\" is not an interface name", c->interface);
+	if (oidc_config_enabled(&c->oidc))
+		return oidc_config_validate(&c->oidc, err);
 	return MESH_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "oidc.h"
 #include "provision.h"
 
 #define SSHD_DEFAULT_PORT	     22
@@ -55,6 +56,7 @@ struct sshd_config {
 	bool print_last_log;
 	bool use_pam;
 	struct provision_conf prov; /* Provision* keywords (lib/provision.h) */
+	struct oidc_config oidc;    /* OIDC* keywords (lib/oidc.h): the SSO check */
 #ifdef MESH_TEST_BUILD
 	bool test_unbound;   /* TestUnboundListen: no SO_BINDTODEVICE, loopback allowed */
 	char *test_id_login; /* TestIdentity LOGIN NODE: whois answer for any source */
