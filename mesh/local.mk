@@ -56,7 +56,7 @@ INTEGRATION_TESTS += tests/integration/meshd_interop.sh
 EXTRA_DIST += tests/integration/meshd_lib.sh
 EXTRA_DIST += bench/bench_wg.sh
 dist_man_MANS += man/meshd.8 man/meshd.conf.5
-systemdunit_DATA = mesh/meshd.service
+systemdunit_DATA += mesh/meshd.service
 EXTRA_DIST += mesh/meshd.service
 
 # Fuzz: datagrams into wg_device_receive, packets into wg_device_send_ip.

@@ -19,7 +19,7 @@ sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
-systemdunit_DATA = sshd/meshsshd.service
+systemdunit_DATA += sshd/meshsshd.service
 EXTRA_DIST += sshd/meshsshd.service sshd/meshsshd.conf.example
 dist_man_MANS += man/meshsshd.8 man/meshsshd.conf.5
 
