@@ -53,6 +53,7 @@ mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
 
 # Integration: meshd against wireguard-go in network namespaces (root).
 INTEGRATION_TESTS += tests/integration/meshd_interop.sh
+INTEGRATION_TESTS += tests/integration/meshd_netmap.sh
 EXTRA_DIST += tests/integration/meshd_lib.sh
 EXTRA_DIST += bench/bench_wg.sh
 dist_man_MANS += man/meshd.8 man/meshd.conf.5
