@@ -12,9 +12,10 @@ sshd_meshsshd_SOURCES = \
 	sshd/agent.c \
 	sshd/incubator.c sshd/incubator.h \
 	sshd/session_env.c sshd/session_env.h \
-	sshd/utmp.c sshd/utmp.h
-sshd_meshsshd_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
-sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
+	sshd/utmp.c sshd/utmp.h \
+	sshd/record_conf.c sshd/record_conf.h
+sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
+sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
@@ -25,9 +26,9 @@ dist_man_MANS += man/meshsshd.8 man/meshsshd.conf.5
 # Unit tests: configuration keywords and the session environment (pure parts).
 check_PROGRAMS += tests/unit/test_sshd_config
 tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
-	sshd/sshd_config.c sshd/sshd_config.h
-tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
-tests_unit_test_sshd_config_LDADD = $(UNIT_LDADD)
+	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
+tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
+tests_unit_test_sshd_config_LDADD = recorder/librecorder.a $(UNIT_LDADD)
 TESTS += tests/unit/test_sshd_config
 
 check_PROGRAMS += tests/unit/test_sshd_env
@@ -42,3 +43,11 @@ EXTRA_DIST += sshd/tests/loopback.sh
 if TEST_BUILD
 TESTS += sshd/tests/loopback.sh
 endif
+
+# Unit test: AuditSink / Recording* keywords (sshd/record_conf.c).
+check_PROGRAMS += tests/unit/test_sshd_record_conf
+tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
+	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
+tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
+tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD)
+TESTS += tests/unit/test_sshd_record_conf

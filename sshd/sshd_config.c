@@ -57,6 +57,7 @@ sshd_config_new(struct sshd_config **out)
 	c->print_last_log = true;
 	c->use_pam = true;
 	provision_conf_init(&c->prov);
+	sshd_rec_conf_init(&c->rec);
 	c->prov.use_lckpwdf = true;
 	if (sshd_set_str(&c->interface, SSHD_DEFAULT_INTERFACE) != 0 ||
 	    sshd_set_str(&c->netmap_file, LOCALSTATEDIR "/lib/meshssh/netmap.json") != 0 ||
@@ -94,6 +95,7 @@ sshd_config_free(struct sshd_config *c)
 	free(c->banner);
 	free(c->sftp_server);
 	provision_conf_free(&c->prov);
+	sshd_rec_conf_free(&c->rec);
 #ifdef MESH_TEST_BUILD
 	free(c->test_id_login);
 	free(c->test_id_node);
@@ -312,6 +314,9 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 	if (kw == NULL) {
 		/* ProvisionUsers, ProvisionUidRange, ... belong to lib/provision */
 		r = provision_conf_keyword(&c->prov, l, err);
+		if (r != MESH_ERR_NOTFOUND)
+			return r;
+		r = sshd_rec_conf_keyword(&c->rec, l, err);
 		if (r != MESH_ERR_NOTFOUND)
 			return r;
 		return mesh_error_set(

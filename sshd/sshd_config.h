@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "provision.h"
+#include "record_conf.h"
 
 #define SSHD_DEFAULT_PORT	     22
 #define SSHD_DEFAULT_INTERFACE	     "mesh0"
@@ -55,6 +56,7 @@ struct sshd_config {
 	bool print_last_log;
 	bool use_pam;
 	struct provision_conf prov; /* Provision* keywords (lib/provision.h) */
+	struct sshd_rec_conf rec;   /* AuditSink, Recording* keywords (record_conf.h) */
 #ifdef MESH_TEST_BUILD
 	bool test_unbound;   /* TestUnboundListen: no SO_BINDTODEVICE, loopback allowed */
 	char *test_id_login; /* TestIdentity LOGIN NODE: whois answer for any source */
