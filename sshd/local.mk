@@ -13,7 +13,8 @@ sshd_meshsshd_SOURCES = \
 	sshd/incubator.c sshd/incubator.h \
 	sshd/session_env.c sshd/session_env.h \
 	sshd/utmp.c sshd/utmp.h \
-	sshd/record_conf.c sshd/record_conf.h
+	sshd/record_conf.c sshd/record_conf.h \
+	sshd/audit_glue.c sshd/audit_glue.h
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
 sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
 
