@@ -16,6 +16,10 @@ sshd_meshsshd_SOURCES = \
 	sshd/record_conf.c sshd/record_conf.h \
 	sshd/audit_glue.c sshd/audit_glue.h
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS)
+# recorder's audit_* symbols stay private: its audit_open() would otherwise
+# interpose libaudit's audit_open() that libpam calls.
+sshd_meshsshd_LDFLAGS = -Wl,--version-script=$(top_srcdir)/sshd/meshsshd.ver
+EXTRA_DIST += sshd/meshsshd.ver
 sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(MESHCORE_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d

@@ -73,7 +73,7 @@ test_errors(void)
 	struct mesh_error err;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ok(parse(bad[i], &c, &err) < 0, bad[i]);
+		ok(parse(bad[i], &c, &err) < 0, "bad recording line refused");
 		is_int(err.line, 2, "error names line 2");
 		sshd_config_free(c);
 		c = NULL;
