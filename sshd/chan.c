@@ -184,6 +184,9 @@ sshd_chan_read_status(struct sshd_chan *ch)
 {
 	ssize_t n;
 
+	/* the fd stays watched until sshd_chan_update: a late POLLHUP must not reread */
+	if (ch->exited)
+		return;
 	n = read(ch->status_fd, ch->status_buf + ch->status_len,
 	    sizeof(ch->status_buf) - ch->status_len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -205,6 +208,8 @@ sshd_chan_read_status(struct sshd_chan *ch)
 			ch->wstatus = (int)st;
 		}
 	} else {
+		log_debug("status pipe: %s after %zu bytes", n < 0 ? strerror(errno) : "EOF",
+		    ch->status_len);
 		ch->wstatus = SSHD_EXIT_SETUP_FAILED << 8; /* incubator died */
 	}
 	ch->exited = true;

@@ -34,6 +34,7 @@
 #define SSHD_HOUSEKEEPING_MS	 1000 /* poll timeout once authenticated */
 #define SSHD_BANNER_MAX_BYTES	 (64u * 1024u)
 #define SSHD_MS_PER_S		 1000
+#define SSHD_DISCONNECT_FLUSH_MS 2000
 
 static int64_t
 sshd_now_ms(void)
@@ -151,6 +152,13 @@ sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int 
 	(void)snprintf(text, sizeof(text), "meshsshd: access denied for %s from %s (%s): %s\n",
 	    user, c->id.node, c->id.login, reason);
 	sshd_conn_send_banner(c, text);
+	/*
+	 * The OpenSSH client hides banners below LogLevel INFO but always shows
+	 * a disconnect reason: end the connection with the same words.
+	 */
+	text[strcspn(text, "\n")] = '\0';
+	(void)ssh_session_set_disconnect_message(c->session, text);
+	c->refused = true;
 	sshd_audit_refuse(c, user, reason);
 }
 
@@ -279,6 +287,17 @@ sshd_conn_message(ssh_session session, ssh_message msg, void *userdata)
 	unsigned port;
 	int fd;
 
+	if (ssh_message_type(msg) == SSH_REQUEST_AUTH) {
+		if (ssh_message_subtype(msg) != SSH_AUTH_METHOD_NONE)
+			return 1; /* the default reply: failure */
+		if (sshd_conn_auth_none(session, ssh_message_auth_user(msg), c) ==
+		    SSH_AUTH_SUCCESS) {
+			(void)ssh_message_auth_reply_success(msg, 0);
+			return 0;
+		}
+		/* refused: no failure reply; the disconnect with the reason follows */
+		return c->refused ? 0 : 1;
+	}
 	if (!c->authenticated || ssh_message_type(msg) != SSH_REQUEST_CHANNEL_OPEN ||
 	    ssh_message_subtype(msg) != SSH_CHANNEL_DIRECT_TCPIP)
 		return 1;
@@ -316,15 +335,23 @@ sshd_conn_cleanup(struct sshd_conn *c)
 		sshd_chan_free(c->chans);
 	sshd_fwd_close_all(c);
 	sshd_agent_stop(c);
+	if (c->session) {
+		/*
+		 * libssh writes the disconnect only if the socket is known writable
+		 * and closes right after: flush something first so that it is, and
+		 * a refusal's reason reaches the client.
+		 */
+		if (c->refused && ssh_send_ignore(c->session, "") == SSH_OK)
+			(void)ssh_blocking_flush(c->session, SSHD_DISCONNECT_FLUSH_MS);
+		ssh_disconnect(c->session);
+	}
 	if (c->event) {
 		if (c->session)
 			(void)ssh_event_remove_session(c->event, c->session);
 		ssh_event_free(c->event);
 	}
-	if (c->session) {
-		ssh_disconnect(c->session);
+	if (c->session)
 		ssh_free(c->session);
-	}
 	sshd_decision_clear(&c->decision);
 	free(c->user);
 	free(c->home);
@@ -348,7 +375,6 @@ sshd_conn_setup(struct sshd_conn *c)
 	}
 	memset(&c->server_cb, 0, sizeof(c->server_cb));
 	c->server_cb.userdata = c;
-	c->server_cb.auth_none_function = sshd_conn_auth_none;
 	c->server_cb.channel_open_request_session_function = sshd_conn_open_session;
 	ssh_callbacks_init(&c->server_cb);
 	memset(&c->cb, 0, sizeof(c->cb));
@@ -428,7 +454,7 @@ sshd_conn_loop(struct sshd_conn *c)
 		}
 		sshd_fwd_sweep(c);
 		sshd_conn_reap();
-		if (sshd_conn_closed(c))
+		if (sshd_conn_closed(c) || c->refused)
 			break;
 	}
 	if (c->authenticated)

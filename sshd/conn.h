@@ -45,6 +45,7 @@ struct sshd_conn {
 	bool setup_phase; /* re-arm TCP_QUICKACK until the first session starts */
 	unsigned auth_failures;
 	bool banner_sent;
+	bool refused; /* policy said no: disconnect with the reason once the reply is out */
 	/* the host user, once authenticated */
 	char *user, *home, *shell;
 	uid_t uid;

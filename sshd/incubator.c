@@ -151,16 +151,30 @@ sshd_incubator_fds(struct sshd_incubator *inc)
 	}
 	for (i = 0; i < 4; i++)
 		*fds[i] = moved[i];
-	/* 0-2 stay (the daemon's log stream); everything else of the connection goes. */
-	if (close_range(3, SSHD_FD_HIGH - 1, 0) != 0)
-		return -1;
-	{
-		int max = moved[0];
+	/*
+	 * 0-2 stay (the daemon's log stream); every other descriptor of the
+	 * connection (other channels' pipes too) goes, including any that sit
+	 * between the moved ones.
+	 */
+	for (i = 1; i < 4; i++) {
+		int v = moved[i];
+		size_t j = i;
 
-		for (i = 1; i < 4; i++)
-			if (moved[i] > max)
-				max = moved[i];
-		if (close_range((unsigned)max + 1, ~0U, 0) != 0)
+		for (; j > 0 && moved[j - 1] > v; j--)
+			moved[j] = moved[j - 1];
+		moved[j] = v;
+	}
+	{
+		unsigned lo = 3;
+
+		for (i = 0; i < 4; i++) {
+			if ((unsigned)moved[i] > lo &&
+			    close_range(lo, (unsigned)moved[i] - 1, 0) != 0)
+				return -1;
+			if ((unsigned)moved[i] + 1 > lo)
+				lo = (unsigned)moved[i] + 1;
+		}
+		if (close_range(lo, ~0U, 0) != 0)
 			return -1;
 	}
 	return 0;
@@ -377,6 +391,7 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 	inc.fd_in = inc.fd_out = inc.fd_err = -1;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
+			log_error("incubator: waitpid %ld: %s", (long)pid, strerror(errno));
 			status = SSHD_EXIT_SETUP_FAILED << 8;
 			break;
 		}

@@ -154,6 +154,19 @@ CM="-o ControlPath=$T/cm.%C -o ControlMaster=auto -o ControlPersist=20"
 ssh $SO $CM -p $P $U@127.0.0.1 true
 out=$(for i in 1 2 3; do ssh $SO $CM -p $P $U@127.0.0.1 "echo mux\$((1+$i))"; done)
 check "multiplexed channels on one connection" '[ "$(echo $out)" = "mux2 mux3 mux4" ]'
+pids=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	ssh $SO $CM -p $P $U@127.0.0.1 "echo ch\$((100+$i)); exit $i" >"$T/par$i" 2>&1 &
+	pids="$pids $!"
+done
+i=0
+good=0
+for p in $pids; do
+	i=$((i + 1))
+	wait "$p"
+	[ $? = $i ] && [ "$(cat "$T/par$i")" = "ch$((100 + i))" ] && good=$((good + 1))
+done
+check "10 parallel channels: each its own output and exit status" '[ $good = 10 ]'
 ssh $SO $CM -O exit -p $P $U@127.0.0.1 2>/dev/null
 
 check "log: Accepted none line in OpenSSH style" 'grep -q "Accepted none for $U from 127.0.0.1 port [0-9]* ssh2 (mesh alice@example.com node laptop)" "$T/main.log"'
