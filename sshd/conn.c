@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_glue.h"
 #include "conn.h"
 #include "fileio.h"
 #include "log.h"
@@ -159,6 +160,7 @@ sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int 
 	text[strcspn(text, "\n")] = '\0';
 	(void)ssh_session_set_disconnect_message(c->session, text);
 	c->refused = true;
+	sshd_audit_refuse(c, user, reason);
 }
 
 /* A host account for the caller's IdP user (localpart:*@domain, ProvisionUsers yes). */
@@ -211,6 +213,7 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		sshd_conn_refuse(c, user, "policy evaluation failed", -1);
 		return SSH_AUTH_DENIED;
 	}
+	sshd_audit_decision(c, user, &d, NULL);
 	if (d.action == SSHD_CHECK) {
 		if (sshd_sso_check(c, user, reason, sizeof(reason)) != 0) {
 			sshd_conn_refuse(c, user, reason, d.rule);
@@ -497,8 +500,10 @@ sshd_conn_run(const struct sshd_config *cfg, const struct sshd_authz *authz, ssh
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		sshd_sockaddr_str(&ss, c.server_addr, sizeof(c.server_addr), &c.server_port);
 	sshd_conn_tcp_options(&c);
+	sshd_audit_accept(&c);
 	if (sshd_conn_setup(&c) == 0)
 		sshd_conn_loop(&c);
 	sshd_conn_cleanup(&c);
+	sshd_audit_close();
 	_exit(0);
 }

@@ -13,9 +13,15 @@ sshd_meshsshd_SOURCES = \
 	sshd/incubator.c sshd/incubator.h \
 	sshd/session_env.c sshd/session_env.h \
 	sshd/utmp.c sshd/utmp.h \
-	sshd/sso.c sshd/sso.h
-sshd_meshsshd_CFLAGS = $(AM_CFLAGS) $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
-sshd_meshsshd_LDADD = $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS)
+	sshd/sso.c sshd/sso.h \
+	sshd/record_conf.c sshd/record_conf.h \
+	sshd/audit_glue.c sshd/audit_glue.h
+sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
+# recorder's audit_* symbols stay private: its audit_open() would otherwise
+# interpose libaudit's audit_open() that libpam calls.
+sshd_meshsshd_LDFLAGS = -Wl,--version-script=$(top_srcdir)/sshd/meshsshd.ver
+EXTRA_DIST += sshd/meshsshd.ver
+sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS) $(MESHCORE_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
@@ -26,9 +32,9 @@ dist_man_MANS += man/meshsshd.8 man/meshsshd.conf.5
 # Unit tests: configuration keywords and the session environment (pure parts).
 check_PROGRAMS += tests/unit/test_sshd_config
 tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
-	sshd/sshd_config.c sshd/sshd_config.h
-tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd
-tests_unit_test_sshd_config_LDADD = $(UNIT_LDADD) $(OIDC_LIBS)
+	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
+tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
+tests_unit_test_sshd_config_LDADD = recorder/librecorder.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_config
 
 check_PROGRAMS += tests/unit/test_sshd_env
@@ -43,3 +49,11 @@ EXTRA_DIST += sshd/tests/loopback.sh
 if TEST_BUILD
 TESTS += sshd/tests/loopback.sh
 endif
+
+# Unit test: AuditSink / Recording* keywords (sshd/record_conf.c).
+check_PROGRAMS += tests/unit/test_sshd_record_conf
+tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
+	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
+tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
+tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD)
+TESTS += tests/unit/test_sshd_record_conf

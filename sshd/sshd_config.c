@@ -58,6 +58,7 @@ sshd_config_new(struct sshd_config **out)
 	c->use_pam = true;
 	oidc_config_init(&c->oidc);
 	provision_conf_init(&c->prov);
+	sshd_rec_conf_init(&c->rec);
 	c->prov.use_lckpwdf = true;
 	if (sshd_set_str(&c->interface, SSHD_DEFAULT_INTERFACE) != 0 ||
 	    sshd_set_str(&c->netmap_file, LOCALSTATEDIR "/lib/meshssh/netmap.json") != 0 ||
@@ -96,6 +97,7 @@ sshd_config_free(struct sshd_config *c)
 	free(c->sftp_server);
 	provision_conf_free(&c->prov);
 	oidc_config_clear(&c->oidc);
+	sshd_rec_conf_free(&c->rec);
 #ifdef MESH_TEST_BUILD
 	free(c->test_id_login);
 	free(c->test_id_node);
@@ -318,6 +320,9 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 			return r;
 		/* OIDCIssuer, OIDCClientID, ... belong to lib/oidc */
 		r = oidc_config_keyword(&c->oidc, l, err);
+		if (r != MESH_ERR_NOTFOUND)
+			return r;
+		r = sshd_rec_conf_keyword(&c->rec, l, err);
 		if (r != MESH_ERR_NOTFOUND)
 			return r;
 		return mesh_error_set(

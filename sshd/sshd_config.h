@@ -14,6 +14,7 @@
 #include "error.h"
 #include "oidc.h"
 #include "provision.h"
+#include "record_conf.h"
 
 #define SSHD_DEFAULT_PORT	     22
 #define SSHD_DEFAULT_INTERFACE	     "mesh0"
@@ -57,6 +58,7 @@ struct sshd_config {
 	bool use_pam;
 	struct provision_conf prov; /* Provision* keywords (lib/provision.h) */
 	struct oidc_config oidc;    /* OIDC* keywords (lib/oidc.h): the SSO check */
+	struct sshd_rec_conf rec;   /* AuditSink, Recording* keywords (record_conf.h) */
 #ifdef MESH_TEST_BUILD
 	bool test_unbound;   /* TestUnboundListen: no SO_BINDTODEVICE, loopback allowed */
 	char *test_id_login; /* TestIdentity LOGIN NODE: whois answer for any source */

@@ -4,6 +4,7 @@
 # sshd instead: tests/integration/README.md.
 INTEGRATION_TESTS += \
 	tests/integration/sshd_exec.sh \
+	tests/integration/sshd_record.sh \
 	tests/integration/sshd_pty.sh \
 	tests/integration/sshd_sftp_scp.sh \
 	tests/integration/sshd_forward.sh \
