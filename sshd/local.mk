@@ -55,5 +55,5 @@ check_PROGRAMS += tests/unit/test_sshd_record_conf
 tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
 	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
 tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
-tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD)
+tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_record_conf
