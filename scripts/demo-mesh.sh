@@ -97,8 +97,8 @@ CONF
 	ip netns exec "$ns" "$meshd" -D -f "meshd-$node.conf" >"meshd-$node.log" 2>&1 &
 	pids="$pids $!"
 done
-wait_for 10 ip -n "$ns_l" addr show dev "mdl$id" || die "meshd did not come up: $(tail -3 meshd-laptop.log)"
-wait_for 10 ip -n "$ns_w" addr show dev "mdw$id" || die "meshd did not come up: $(tail -3 meshd-web-1.log)"
+wait_for 10 ip -n "$ns_l" addr show dev "mdl$id" >/dev/null || die "meshd did not come up: $(tail -3 meshd-laptop.log)"
+wait_for 10 ip -n "$ns_w" addr show dev "mdw$id" >/dev/null || die "meshd did not come up: $(tail -3 meshd-web-1.log)"
 ip -n "$ns_w" -br addr show dev "mdw$id"
 wait_for 15 ip netns exec "$ns_l" ping -c1 -W1 100.64.0.1 >/dev/null ||
 	die "no ping over the mesh: $(tail -3 meshd-laptop.log)"
@@ -139,9 +139,9 @@ Host web-1
 	KnownHostsCommand $meshctl known-hosts --netmap $work/netmap.json --trusted $work/trusted-keys %H
 	StrictHostKeyChecking yes
 	UserKnownHostsFile /dev/null
-	LogLevel ERROR
+	LogLevel INFO
 CONF
-echo '$ ssh alice@web-1 '"'"'id; tty || true; echo "mesh login: $MESH_LOGIN from node $MESH_NODE"'"'"
+echo '$ ssh alice@web-1 '"'"'id; echo "mesh login: $MESH_LOGIN from node $MESH_NODE"; echo "SSH_CONNECTION=$SSH_CONNECTION"'"'"
 ip netns exec "$ns_l" ssh -F ssh_config alice@web-1 \
 	'id; echo "mesh login: $MESH_LOGIN from node $MESH_NODE"; echo "SSH_CONNECTION=$SSH_CONNECTION"' ||
 	die "login failed: $(tail -5 meshsshd.log)"
