@@ -83,8 +83,7 @@ struct req {
 	bool oom;
 };
 
-static void
-req_printf(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void req_printf(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #include <stdarg.h>
 static void
@@ -97,7 +96,8 @@ req_printf(struct req *r, const char *fmt, ...)
 		return;
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(r->buf ? r->buf + r->len : NULL, r->buf ? r->cap - r->len : 0, fmt, ap);
+		n = vsnprintf(
+		    r->buf ? r->buf + r->len : NULL, r->buf ? r->cap - r->len : 0, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
 			r->oom = true;
@@ -138,8 +138,8 @@ req_node(struct req *r, const struct netmap_node *n, bool with_endpoint)
 	req_printf(r, "replace_allowed_ips=true\n");
 	for (i = 0; i < n->naddrs; i++)
 		if (netmap_addr_format(&n->addrs[i], a, sizeof(a)) == 0)
-			req_printf(r, "allowed_ip=%s/%u\n", a,
-			    n->addrs[i].family == AF_INET ? 32u : 128u);
+			req_printf(
+			    r, "allowed_ip=%s/%u\n", a, n->addrs[i].family == AF_INET ? 32u : 128u);
 	if (with_endpoint && n->nendpoints > 0)
 		req_printf(r, "endpoint=%s\n", n->endpoints[0]);
 	req_printf(r, "persistent_keepalive_interval=0\n");
@@ -204,7 +204,8 @@ netmap_sync_reload(struct meshd *d)
 		netmap_free(nm);
 		return;
 	}
-	if (d->dev.id.has_private && sodium_memcmp(d->dev.id.public_key, self->key, WG_KEY_LEN) != 0)
+	if (d->dev.id.has_private &&
+	    sodium_memcmp(d->dev.id.public_key, self->key, WG_KEY_LEN) != 0)
 		log_warn("netmap: node %s's key is not this device's key", s->node_name);
 
 	/* Remove peers that are not (other) nodes of the netmap. */
@@ -245,8 +246,8 @@ netmap_sync_reload(struct meshd *d)
 	free(r.buf);
 	if (s->want_addresses && !s->addresses_set)
 		assign_addresses(d, s, self);
-	log_info("netmap serial %llu applied: %zu peers, %zu removed", (unsigned long long)nm->serial,
-	    added, removed);
+	log_info("netmap serial %llu applied: %zu peers, %zu removed",
+	    (unsigned long long)nm->serial, added, removed);
 	s->last_serial = nm->serial;
 	netmap_free(s->nm);
 	s->nm = nm;
