@@ -3,7 +3,7 @@
 #  1. bulk throughput through a pty session, recorded (spool only, and with
 #     the shipper delivering to a file sink at the same time) vs the same
 #     session unrecorded (target: >= 90%);
-#  2. audit events per second: appended to the spool (audit_emit, fsync per
+#  2. audit events per second: appended to the spool (maudit_emit, fsync per
 #     event; and the bare append), and delivered by the shipper into the
 #     Loki stand-in vs into a file sink;
 #  3. the recording's bytes on disk per MiB of terminal output (spool and
@@ -76,10 +76,10 @@ echo "  CPU pressure now: $(head -n 1 /proc/pressure/cpu 2>/dev/null || echo unk
 # 2. audit events per second
 sp=$T/ev-spool
 t=$("$B/bench/bench_recorder_events" "$sp" 2000 --sync | awk '{ print $4 }')
-echo "audit_emit with a flush per event: $(awk -v s="$t" 'BEGIN { printf "%.0f", 2000 / s }') events/s"
+echo "maudit_emit with a flush per event: $(awk -v s="$t" 'BEGIN { printf "%.0f", 2000 / s }') events/s"
 rm -rf "$sp"
 t=$("$B/bench/bench_recorder_events" "$sp" "$EVENTS" | awk '{ print $4 }')
-echo "audit_emit (the shipper flushes):  $(awk -v s="$t" -v n="$EVENTS" 'BEGIN { printf "%.0f", n / s }') events/s"
+echo "maudit_emit (the shipper flushes):  $(awk -v s="$t" -v n="$EVENTS" 'BEGIN { printf "%.0f", n / s }') events/s"
 python3 "$top/tests/integration/rec_receiver.py" loki --port-file "$T/port" &
 pids="$pids $!"
 for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done

@@ -1,8 +1,8 @@
 /*
  * bench_recorder_events SPOOL N [--sync|--bare]: append N audit events to a
- * spool as fast as audit_emit allows and print "events N seconds S";
- * --sync flushes after every event (audit_set_sync), --bare formats and
- * appends without audit_emit's id.
+ * spool as fast as maudit_emit allows and print "events N seconds S";
+ * --sync flushes after every event (maudit_set_sync), --bare formats and
+ * appends without maudit_emit's id.
  * bench_recorder_events SPOOL --output MIB: the recorder alone, no pty:
  * MIB MiB of terminal text through rec_output in 4 KiB reads, printing
  * "output MIB seconds S" (the CPU cost a recorded session adds).
@@ -60,7 +60,7 @@ int
 main(int argc, char **argv)
 {
 	struct mesh_error err = {0};
-	struct audit *a = NULL;
+	struct maudit *a = NULL;
 	struct spool *s = NULL;
 	struct spool_opts so = {.flags = SPOOL_CREATE, .max_bytes = 1ull << 30};
 	long n;
@@ -74,31 +74,31 @@ main(int argc, char **argv)
 	n = strtol(argv[2], NULL, 10);
 	nosync = argc > 3 && strcmp(argv[3], "--bare") == 0;
 	so.dir = argv[1];
-	if (audit_open(argv[1], 1ull << 30, "bench", &a, &err) != 0 ||
+	if (maudit_open(argv[1], 1ull << 30, "bench", &a, &err) != 0 ||
 	    spool_open(&so, &s, &err) != 0) {
 		fprintf(stderr, "%s\n", err.text);
 		return 1;
 	}
-	audit_set_sync(a, argc > 3 && strcmp(argv[3], "--sync") == 0);
+	maudit_set_sync(a, argc > 3 && strcmp(argv[3], "--sync") == 0);
 	t0 = now_s();
 	for (long i = 0; i < n; i++) {
-		struct audit_event *ev = audit_event_new(AUDIT_POLICY_DECISION);
+		struct maudit_event *ev = maudit_event_new(MAUDIT_POLICY_DECISION);
 		char cid[32];
 		int r;
 
 		(void)snprintf(cid, sizeof(cid), "conn-%ld", i);
-		audit_set_str(ev, "connectionID", cid);
-		audit_set_str(ev, "action", "accept");
-		audit_set_int(ev, "rule", 3);
-		audit_set_str(ev, "sshUser", "alice");
-		audit_set_str(ev, "localUser", "alice");
+		maudit_set_str(ev, "connectionID", cid);
+		maudit_set_str(ev, "action", "accept");
+		maudit_set_int(ev, "rule", 3);
+		maudit_set_str(ev, "sshUser", "alice");
+		maudit_set_str(ev, "localUser", "alice");
 		if (nosync) {
 			struct spool_record rec = {
 			    .kind = SPOOL_KIND_AUDIT, .time_ns = (uint64_t)i};
 			char *line;
 			size_t len;
 
-			r = audit_event_format(ev, "00000000-0000-4000-8000-000000000000", 1,
+			r = maudit_event_format(ev, "00000000-0000-4000-8000-000000000000", 1,
 			    "bench", &line, &len, &err);
 			if (r == 0) {
 				rec.data = (const uint8_t *)line;
@@ -106,9 +106,9 @@ main(int argc, char **argv)
 				r = spool_append(s, &rec, SPOOL_ASSIGN_SUBSEQ, &err);
 				free(line);
 			}
-			audit_event_free(ev);
+			maudit_event_free(ev);
 		} else
-			r = audit_emit(a, ev, (uint64_t)i, NULL, &err);
+			r = maudit_emit(a, ev, (uint64_t)i, NULL, &err);
 		if (r != 0) {
 			fprintf(stderr, "%s\n", err.text);
 			return 1;
@@ -116,6 +116,6 @@ main(int argc, char **argv)
 	}
 	printf("events %ld seconds %.3f\n", n, now_s() - t0);
 	spool_free(s);
-	audit_free(a);
+	maudit_free(a);
 	return 0;
 }

@@ -19,12 +19,12 @@
 #define AUDIT_REQUIRED_MAX 4
 #define AUDIT_HOST_MAX	   256
 
-struct audit_event {
-	enum audit_type type;
+struct maudit_event {
+	enum maudit_type type;
 	json_t *fields;
 };
 
-struct audit {
+struct maudit {
 	struct spool *spool;
 	bool no_evict;
 	bool sync;
@@ -34,48 +34,48 @@ struct audit {
 static const struct {
 	const char *name;
 	const char *required[AUDIT_REQUIRED_MAX];
-} audit_schema[AUDIT_TYPE_COUNT] = {
-    [AUDIT_CONNECTION_ACCEPT] = {"connection.accept", {"connectionID", "srcAddr", "srcNode"}},
-    [AUDIT_CONNECTION_REFUSE] = {"connection.refuse", {"srcAddr", "reason"}},
-    [AUDIT_POLICY_DECISION] = {"policy.decision", {"connectionID", "action", "rule", "sshUser"}},
-    [AUDIT_PROVISION] = {"provision", {"localUser", "uid"}},
-    [AUDIT_SESSION_START] = {"session.start", {"connectionID", "sessionID", "localUser"}},
-    [AUDIT_SESSION_END] = {"session.end", {"connectionID", "sessionID", "exitStatus"}},
-    [AUDIT_FORWARD_OPEN] = {"forward.open", {"connectionID", "direction", "target"}},
-    [AUDIT_FORWARD_CLOSE] = {"forward.close", {"connectionID", "direction", "target"}},
-    [AUDIT_SFTP_START] = {"sftp.start", {"connectionID", "sessionID"}},
-    [AUDIT_SFTP_END] = {"sftp.end", {"connectionID", "sessionID"}},
-    [AUDIT_RECORDING_START] = {"recording.start", {"sessionID"}},
-    [AUDIT_RECORDING_FAIL] = {"recording.fail", {"sessionID", "reason", "enforced"}},
-    [AUDIT_SPOOL_OVERFLOW] = {"spool.overflow", {"droppedRecords"}},
+} audit_schema[MAUDIT_TYPE_COUNT] = {
+    [MAUDIT_CONNECTION_ACCEPT] = {"connection.accept", {"connectionID", "srcAddr", "srcNode"}},
+    [MAUDIT_CONNECTION_REFUSE] = {"connection.refuse", {"srcAddr", "reason"}},
+    [MAUDIT_POLICY_DECISION] = {"policy.decision", {"connectionID", "action", "rule", "sshUser"}},
+    [MAUDIT_PROVISION] = {"provision", {"localUser", "uid"}},
+    [MAUDIT_SESSION_START] = {"session.start", {"connectionID", "sessionID", "localUser"}},
+    [MAUDIT_SESSION_END] = {"session.end", {"connectionID", "sessionID", "exitStatus"}},
+    [MAUDIT_FORWARD_OPEN] = {"forward.open", {"connectionID", "direction", "target"}},
+    [MAUDIT_FORWARD_CLOSE] = {"forward.close", {"connectionID", "direction", "target"}},
+    [MAUDIT_SFTP_START] = {"sftp.start", {"connectionID", "sessionID"}},
+    [MAUDIT_SFTP_END] = {"sftp.end", {"connectionID", "sessionID"}},
+    [MAUDIT_RECORDING_START] = {"recording.start", {"sessionID"}},
+    [MAUDIT_RECORDING_FAIL] = {"recording.fail", {"sessionID", "reason", "enforced"}},
+    [MAUDIT_SPOOL_OVERFLOW] = {"spool.overflow", {"droppedRecords"}},
 };
 
 /* Keys the formatter owns; a caller may not set them. */
 static const char *const audit_reserved[] = {"v", "type", "id", "time", "host", "seq", NULL};
 
 const char *
-audit_type_name(enum audit_type t)
+maudit_type_name(enum maudit_type t)
 {
-	if ((int)t < 0 || t >= AUDIT_TYPE_COUNT)
+	if ((int)t < 0 || t >= MAUDIT_TYPE_COUNT)
 		return NULL;
 	return audit_schema[t].name;
 }
 
 int
-audit_type_parse(const char *name)
+maudit_type_parse(const char *name)
 {
-	for (int i = 0; i < AUDIT_TYPE_COUNT; i++)
+	for (int i = 0; i < MAUDIT_TYPE_COUNT; i++)
 		if (strcmp(audit_schema[i].name, name) == 0)
 			return i;
 	return -1;
 }
 
-struct audit_event *
-audit_event_new(enum audit_type t)
+struct maudit_event *
+maudit_event_new(enum maudit_type t)
 {
-	struct audit_event *ev;
+	struct maudit_event *ev;
 
-	if (audit_type_name(t) == NULL || (ev = calloc(1, sizeof(*ev))) == NULL)
+	if (maudit_type_name(t) == NULL || (ev = calloc(1, sizeof(*ev))) == NULL)
 		return NULL;
 	ev->type = t;
 	if ((ev->fields = json_object()) == NULL) {
@@ -86,7 +86,7 @@ audit_event_new(enum audit_type t)
 }
 
 void
-audit_event_free(struct audit_event *ev)
+maudit_event_free(struct maudit_event *ev)
 {
 	if (ev == NULL)
 		return;
@@ -95,7 +95,7 @@ audit_event_free(struct audit_event *ev)
 }
 
 static int
-audit_set(struct audit_event *ev, const char *key, json_t *v)
+audit_set(struct maudit_event *ev, const char *key, json_t *v)
 {
 	if (ev == NULL || v == NULL) {
 		json_decref(v);
@@ -110,7 +110,7 @@ audit_set(struct audit_event *ev, const char *key, json_t *v)
 }
 
 int
-audit_set_str(struct audit_event *ev, const char *key, const char *val)
+maudit_set_str(struct maudit_event *ev, const char *key, const char *val)
 {
 	if (val == NULL)
 		return MESH_OK;
@@ -118,19 +118,19 @@ audit_set_str(struct audit_event *ev, const char *key, const char *val)
 }
 
 int
-audit_set_int(struct audit_event *ev, const char *key, int64_t val)
+maudit_set_int(struct maudit_event *ev, const char *key, int64_t val)
 {
 	return audit_set(ev, key, json_integer(val));
 }
 
 int
-audit_set_bool(struct audit_event *ev, const char *key, bool val)
+maudit_set_bool(struct maudit_event *ev, const char *key, bool val)
 {
 	return audit_set(ev, key, json_boolean(val));
 }
 
 int
-audit_set_strv(struct audit_event *ev, const char *key, const char *const *vals)
+maudit_set_strv(struct maudit_event *ev, const char *key, const char *const *vals)
 {
 	json_t *a = json_array();
 
@@ -145,7 +145,7 @@ audit_set_strv(struct audit_event *ev, const char *key, const char *const *vals)
 }
 
 int
-audit_time_format(uint64_t wall_ns, char *buf, size_t len)
+maudit_time_format(uint64_t wall_ns, char *buf, size_t len)
 {
 	time_t secs = (time_t)(wall_ns / 1000000000ull);
 	struct tm tm;
@@ -160,7 +160,7 @@ audit_time_format(uint64_t wall_ns, char *buf, size_t len)
 }
 
 void
-audit_new_id(char *buf)
+maudit_new_id(char *buf)
 {
 	uint8_t b[16];
 	static const char hex[] = "0123456789abcdef";
@@ -179,7 +179,7 @@ audit_new_id(char *buf)
 }
 
 int
-audit_event_format(const struct audit_event *ev, const char *id, uint64_t wall_ns, const char *host,
+maudit_event_format(const struct maudit_event *ev, const char *id, uint64_t wall_ns, const char *host,
     char **out, size_t *len, struct mesh_error *err)
 {
 	json_t *o = NULL;
@@ -196,11 +196,11 @@ audit_event_format(const struct audit_event *ev, const char *id, uint64_t wall_n
 			return mesh_error_set(err, MESH_ERR_INVALID, 0, 0,
 			    "audit: %s event without the required field \"%s\"",
 			    audit_schema[ev->type].name, audit_schema[ev->type].required[i]);
-	if (audit_time_format(wall_ns, when, sizeof(when)) != 0)
+	if (maudit_time_format(wall_ns, when, sizeof(when)) != 0)
 		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "audit: time out of range");
 	if ((o = json_object()) == NULL)
 		goto out;
-	if (json_object_set_new(o, "v", json_integer(AUDIT_SCHEMA_VERSION)) ||
+	if (json_object_set_new(o, "v", json_integer(MAUDIT_SCHEMA_VERSION)) ||
 	    json_object_set_new(o, "type", json_string(audit_schema[ev->type].name)) ||
 	    json_object_set_new(o, "id", json_string(id)) ||
 	    json_object_set_new(o, "time", json_string(when)) ||
@@ -223,12 +223,12 @@ out:
 }
 
 int
-audit_open(const char *spool_dir, uint64_t spool_max_bytes, const char *host, struct audit **out,
+maudit_open(const char *spool_dir, uint64_t spool_max_bytes, const char *host, struct maudit **out,
     struct mesh_error *err)
 {
 	struct spool_opts so = {
 	    .dir = spool_dir, .max_bytes = spool_max_bytes, .flags = SPOOL_CREATE};
-	struct audit *a;
+	struct maudit *a;
 	int r;
 
 	*out = NULL;
@@ -244,19 +244,19 @@ audit_open(const char *spool_dir, uint64_t spool_max_bytes, const char *host, st
 }
 
 void
-audit_set_enforce(struct audit *a, bool enforce)
+maudit_set_enforce(struct maudit *a, bool enforce)
 {
 	a->no_evict = enforce;
 }
 
 void
-audit_set_sync(struct audit *a, bool sync)
+maudit_set_sync(struct maudit *a, bool sync)
 {
 	a->sync = sync;
 }
 
 void
-audit_free(struct audit *a)
+maudit_free(struct maudit *a)
 {
 	if (a == NULL)
 		return;
@@ -265,19 +265,19 @@ audit_free(struct audit *a)
 }
 
 int
-audit_emit(struct audit *a, struct audit_event *ev, uint64_t wall_ns, uint64_t *seq_out,
+maudit_emit(struct maudit *a, struct maudit_event *ev, uint64_t wall_ns, uint64_t *seq_out,
     struct mesh_error *err)
 {
 	struct spool_record rec = {0};
-	char id[AUDIT_ID_CHARS + 1];
+	char id[MAUDIT_ID_CHARS + 1];
 	char *line = NULL;
 	size_t len;
 	int r;
 
 	if (ev == NULL)
 		return mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "audit: out of memory");
-	audit_new_id(id);
-	if ((r = audit_event_format(ev, id, wall_ns, a->host, &line, &len, err)) != 0)
+	maudit_new_id(id);
+	if ((r = maudit_event_format(ev, id, wall_ns, a->host, &line, &len, err)) != 0)
 		goto out;
 	rec.kind = SPOOL_KIND_AUDIT;
 	rec.time_ns = wall_ns;
@@ -292,6 +292,6 @@ audit_emit(struct audit *a, struct audit_event *ev, uint64_t wall_ns, uint64_t *
 		r = spool_sync(a->spool, err);
 out:
 	free(line);
-	audit_event_free(ev);
+	maudit_event_free(ev);
 	return r;
 }

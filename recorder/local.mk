@@ -1,21 +1,26 @@
-# librecorder: asciicast recording, audit events, the durable spool, the
-# shipper and its sinks (file, Loki, Splunk HEC, syslog over TCP/TLS).
-# Internal and static; meshsshd's per-connection process links it, and
-# meshssh-shipper delivers the spool.  See recorder/README.md.
-noinst_LIBRARIES += recorder/librecorder.a
-recorder_librecorder_a_SOURCES = \
+# librecorder, in two parts so that meshsshd links no HTTP or sink code:
+#  - librecorder_core: asciicast recording, audit events, the durable spool
+#    and the sink-spec parser (pure); meshsshd's processes link only this.
+#  - librecorder_sinks: the shipper and its sinks (file, Loki, Splunk HEC,
+#    syslog over TCP/TLS; libcurl) and the readers behind meshctl recordings.
+# Internal and static.  See recorder/README.md.
+noinst_LIBRARIES += recorder/librecorder_core.a recorder/librecorder_sinks.a
+recorder_librecorder_core_a_SOURCES = \
 	recorder/asciicast.c recorder/asciicast.h \
 	recorder/audit.c recorder/audit.h \
 	recorder/spool.c recorder/spool.h \
 	recorder/recorder.c recorder/recorder.h \
-	recorder/sinkspec.c recorder/sinkspec.h \
+	recorder/sinkspec.c recorder/sinkspec.h
+recorder_librecorder_core_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
+recorder_librecorder_sinks_a_SOURCES = \
 	recorder/sink.c recorder/sink.h \
 	recorder/sink_file.c recorder/sink_loki.c recorder/sink_hec.c recorder/sink_syslog.c \
 	recorder/http.c \
 	recorder/ship.c recorder/ship.h \
 	recorder/source.c recorder/source.h
-recorder_librecorder_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(CURL_CFLAGS)
-RECORDER_LIBS = recorder/librecorder.a $(CURL_LIBS) $(MESHCORE_LIBS)
+recorder_librecorder_sinks_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(CURL_CFLAGS)
+RECORDER_CORE_LIBS = recorder/librecorder_core.a $(MESHCORE_LIBS)
+RECORDER_LIBS = recorder/librecorder_sinks.a recorder/librecorder_core.a $(CURL_LIBS) $(MESHCORE_LIBS)
 EXTRA_DIST += recorder/README.md
 
 sbin_PROGRAMS += recorder/meshssh-shipper

@@ -43,7 +43,7 @@
 
 struct sim {
 	struct rec_session *rec;
-	struct audit *audit;
+	struct maudit *audit;
 	const char *cid;
 	bool record;
 	bool broken;
@@ -85,20 +85,20 @@ parse_size(const char *s, unsigned *cols, unsigned *rows)
 }
 
 static void
-sim_event(struct sim *sm, enum audit_type t, const char *sid, int status, const char *user)
+sim_event(struct sim *sm, enum maudit_type t, const char *sid, int status, const char *user)
 {
-	struct audit_event *ev;
+	struct maudit_event *ev;
 	struct mesh_error err = {0};
 
-	if (sm->audit == NULL || (ev = audit_event_new(t)) == NULL)
+	if (sm->audit == NULL || (ev = maudit_event_new(t)) == NULL)
 		return;
-	audit_set_str(ev, "connectionID", sm->cid);
-	audit_set_str(ev, "sessionID", sid);
-	if (t == AUDIT_SESSION_START)
-		audit_set_str(ev, "localUser", user);
+	maudit_set_str(ev, "connectionID", sm->cid);
+	maudit_set_str(ev, "sessionID", sid);
+	if (t == MAUDIT_SESSION_START)
+		maudit_set_str(ev, "localUser", user);
 	else
-		audit_set_int(ev, "exitStatus", status);
-	if (audit_emit(sm->audit, ev, now_ns(CLOCK_REALTIME), NULL, &err) != 0)
+		maudit_set_int(ev, "exitStatus", status);
+	if (maudit_emit(sm->audit, ev, now_ns(CLOCK_REALTIME), NULL, &err) != 0)
 		fprintf(stderr, "rec-sim: audit: %s\n", err.text);
 }
 
@@ -139,7 +139,7 @@ main(int argc, char **argv)
 	struct sim sm = {.cid = NULL, .record = true};
 	struct mesh_error err = {0};
 	const char *user = NULL, *id_file = NULL, *resize = NULL;
-	char cid[AUDIT_ID_CHARS + 1], cmd[1024] = "";
+	char cid[MAUDIT_ID_CHARS + 1], cmd[1024] = "";
 	static const char *env[] = {"TERM=xterm-256color", NULL};
 	bool pty = true, stdin_open = true;
 	unsigned rcols = 0, rrows = 0;
@@ -208,7 +208,7 @@ main(int argc, char **argv)
 		    (int)(sizeof(cmd) - l))
 			break;
 	}
-	audit_new_id(cid);
+	maudit_new_id(cid);
 	sm.cid = cid;
 	h.connection_id = cid;
 	h.command = cmd;
@@ -218,19 +218,19 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (sm.record) {
-		if (audit_open(rc.spool_dir, rc.spool_max_bytes, rc.host, &sm.audit, &err) != 0 &&
+		if (maudit_open(rc.spool_dir, rc.spool_max_bytes, rc.host, &sm.audit, &err) != 0 &&
 		    rc.enforce) {
 			fprintf(stderr, "%s\nrec-sim: %s\n", rec_refusal_message(), err.text);
 			return SIM_EXIT_REFUSED;
 		}
 		if (sm.audit)
-			audit_set_enforce(sm.audit, rc.enforce);
+			maudit_set_enforce(sm.audit, rc.enforce);
 		r = rec_session_open(
 		    &rc, &h, now_ns(CLOCK_REALTIME), now_ns(CLOCK_MONOTONIC), &sm.rec, &err);
 		if (r != 0) {
 			/* enforceRecorder: the session does not start */
 			fprintf(stderr, "%s\nrec-sim: %s\n", rec_refusal_message(), err.text);
-			audit_free(sm.audit);
+			maudit_free(sm.audit);
 			return SIM_EXIT_REFUSED;
 		}
 		if (id_file) {
@@ -241,7 +241,7 @@ main(int argc, char **argv)
 				fclose(f);
 			}
 		}
-		sim_event(&sm, AUDIT_SESSION_START, rec_session_id(sm.rec), 0, h.local_user);
+		sim_event(&sm, MAUDIT_SESSION_START, rec_session_id(sm.rec), 0, h.local_user);
 	}
 
 	if ((buf = malloc(SIM_BUF_BYTES)) == NULL)
@@ -363,10 +363,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "rec-sim: %s\n", err.text);
 			status = SIM_EXIT_REFUSED;
 		}
-		sim_event(&sm, AUDIT_SESSION_END, rec_session_id(sm.rec), status, NULL);
+		sim_event(&sm, MAUDIT_SESSION_END, rec_session_id(sm.rec), status, NULL);
 	}
 	rec_session_free(sm.rec);
-	audit_free(sm.audit);
+	maudit_free(sm.audit);
 	free(buf);
 	return status;
 usage:

@@ -17,7 +17,7 @@
 
 struct rec_session {
 	struct spool *spool;
-	struct audit *audit;
+	struct maudit *audit;
 	struct cast_writer w;
 	struct cast_buf line;
 	uint8_t id[SPOOL_STREAM_ID_BYTES];
@@ -100,19 +100,19 @@ rec_wall(const struct rec_session *s, uint64_t mono_ns)
 static int
 rec_broken(struct rec_session *s, uint64_t mono_ns, int code, const char *why)
 {
-	struct audit_event *ev;
+	struct maudit_event *ev;
 	struct mesh_error e = {0};
 
 	if (!s->failed_reported) {
 		s->failed_reported = true;
 		log_error("recorder: session %s: recording failed: %s%s", s->id_hex, why,
 		    s->enforce ? " (enforced: ending the session)" : "");
-		if (s->audit && (ev = audit_event_new(AUDIT_RECORDING_FAIL)) != NULL) {
-			audit_set_str(ev, "sessionID", s->id_hex);
-			audit_set_str(ev, "connectionID", s->connection_id);
-			audit_set_str(ev, "reason", why);
-			audit_set_bool(ev, "enforced", s->enforce);
-			if (audit_emit(s->audit, ev, rec_wall(s, mono_ns), NULL, &e) != 0)
+		if (s->audit && (ev = maudit_event_new(MAUDIT_RECORDING_FAIL)) != NULL) {
+			maudit_set_str(ev, "sessionID", s->id_hex);
+			maudit_set_str(ev, "connectionID", s->connection_id);
+			maudit_set_str(ev, "reason", why);
+			maudit_set_bool(ev, "enforced", s->enforce);
+			if (maudit_emit(s->audit, ev, rec_wall(s, mono_ns), NULL, &e) != 0)
 				log_error("recorder: session %s: cannot emit recording.fail: %s",
 				    s->id_hex, e.text);
 		}
@@ -207,7 +207,7 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 	    .dir = conf->spool_dir, .max_bytes = conf->spool_max_bytes, .flags = SPOOL_CREATE};
 	struct cast_header h = *info;
 	struct rec_session *s;
-	struct audit_event *ev;
+	struct maudit_event *ev;
 	int r;
 
 	*out = NULL;
@@ -227,10 +227,10 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 	cast_writer_init(&s->w, mono_ns);
 	s->recording = true;
 
-	if ((r = audit_open(conf->spool_dir, conf->spool_max_bytes, conf->host, &s->audit, err)) !=
+	if ((r = maudit_open(conf->spool_dir, conf->spool_max_bytes, conf->host, &s->audit, err)) !=
 	    0)
 		goto fail;
-	audit_set_enforce(s->audit, conf->enforce);
+	maudit_set_enforce(s->audit, conf->enforce);
 	if ((r = spool_open(&so, &s->spool, err)) != 0)
 		goto fail;
 	if (conf->enforce) {
@@ -270,15 +270,15 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 			goto fail;
 		s->chunk++;
 	}
-	if ((ev = audit_event_new(AUDIT_RECORDING_START)) == NULL) {
+	if ((ev = maudit_event_new(MAUDIT_RECORDING_START)) == NULL) {
 		r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "recorder: out of memory");
 		goto fail;
 	}
-	audit_set_str(ev, "sessionID", s->id_hex);
-	audit_set_str(ev, "connectionID", s->connection_id);
-	audit_set_bool(ev, "enforced", conf->enforce);
-	audit_set_bool(ev, "inputRecorded", conf->record_input);
-	if ((r = audit_emit(s->audit, ev, wall_ns, NULL, err)) != 0)
+	maudit_set_str(ev, "sessionID", s->id_hex);
+	maudit_set_str(ev, "connectionID", s->connection_id);
+	maudit_set_bool(ev, "enforced", conf->enforce);
+	maudit_set_bool(ev, "inputRecorded", conf->record_input);
+	if ((r = maudit_emit(s->audit, ev, wall_ns, NULL, err)) != 0)
 		goto fail;
 	*out = s;
 	return MESH_OK;
@@ -319,7 +319,7 @@ rec_session_free(struct rec_session *s)
 	if (s == NULL)
 		return;
 	spool_free(s->spool);
-	audit_free(s->audit);
+	maudit_free(s->audit);
 	cast_buf_free(&s->line);
 	free(s);
 }

@@ -50,7 +50,7 @@ struct ship_sink {
 struct ship {
 	struct ship_conf conf;
 	struct spool *spool;
-	struct audit *audit;
+	struct maudit *audit;
 	struct ship_sink sinks[SHIP_MAX_SINKS];
 	size_t nsinks;
 	uint64_t overflow_reported;
@@ -182,7 +182,7 @@ ship_new(const struct ship_conf *conf, struct ship **out, struct mesh_error *err
 		s->conf.poll_ms = SHIP_POLL_MS;
 	if ((r = spool_open(&so, &s->spool, err)) != 0)
 		goto fail;
-	if ((r = audit_open(conf->spool_dir, conf->spool_max_bytes, conf->host, &s->audit, err)) !=
+	if ((r = maudit_open(conf->spool_dir, conf->spool_max_bytes, conf->host, &s->audit, err)) !=
 	    0)
 		goto fail;
 	if (snprintf(s->overflow_path, sizeof(s->overflow_path), "%s/" SHIP_OVERFLOW_FILE,
@@ -218,7 +218,7 @@ ship_free(struct ship *s)
 		free(k->recs);
 		free(k->arena);
 	}
-	audit_free(s->audit);
+	maudit_free(s->audit);
 	spool_free(s->spool);
 	free(s);
 }
@@ -364,17 +364,17 @@ static void
 ship_check_overflow(struct ship *s)
 {
 	struct spool_stats st;
-	struct audit_event *ev;
+	struct maudit_event *ev;
 	struct mesh_error e = {0};
 
 	if (spool_stats(s->spool, &st, &e) != 0 || st.evicted_records <= s->overflow_reported)
 		return;
-	if ((ev = audit_event_new(AUDIT_SPOOL_OVERFLOW)) == NULL)
+	if ((ev = maudit_event_new(MAUDIT_SPOOL_OVERFLOW)) == NULL)
 		return;
-	audit_set_int(ev, "droppedRecords", (int64_t)(st.evicted_records - s->overflow_reported));
-	audit_set_int(ev, "totalDroppedRecords", (int64_t)st.evicted_records);
-	audit_set_str(ev, "policy", "oldest-first");
-	if (audit_emit(s->audit, ev, ship_wall_ns(), NULL, &e) != 0) {
+	maudit_set_int(ev, "droppedRecords", (int64_t)(st.evicted_records - s->overflow_reported));
+	maudit_set_int(ev, "totalDroppedRecords", (int64_t)st.evicted_records);
+	maudit_set_str(ev, "policy", "oldest-first");
+	if (maudit_emit(s->audit, ev, ship_wall_ns(), NULL, &e) != 0) {
 		log_error("shipper: cannot report the spool overflow: %s", e.text);
 		return;
 	}

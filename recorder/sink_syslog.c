@@ -176,7 +176,7 @@ syslog_frame(struct syslog_sink *s, const struct spool_record *rec, const char *
 	char hex[REC_SESSION_ID_CHARS + 1];
 	int n, m;
 
-	if (audit_time_format(rec->time_ns - rec->time_ns % 1000, when, sizeof(when)) != 0)
+	if (maudit_time_format(rec->time_ns - rec->time_ns % 1000, when, sizeof(when)) != 0)
 		return MESH_ERR_RANGE;
 	/* RFC 5424 allows at most 6 fractional digits: drop the last 3 of 9 */
 	memmove(when + 26, when + 29, strlen(when + 29) + 1);

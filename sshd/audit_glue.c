@@ -17,8 +17,8 @@
 #define SSHD_AUDIT_NS_PER_S 1000000000ULL
 #define SSHD_AUDIT_HOST_MAX 256
 
-static struct audit *sshd_audit;
-static char sshd_audit_cid[AUDIT_ID_CHARS + 1];
+static struct maudit *sshd_audit;
+static char sshd_audit_cid[MAUDIT_ID_CHARS + 1];
 
 static uint64_t
 sshd_audit_wall_ns(void)
@@ -29,7 +29,7 @@ sshd_audit_wall_ns(void)
 	return (uint64_t)ts.tv_sec * SSHD_AUDIT_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static struct audit *
+static struct maudit *
 sshd_audit_get(const struct sshd_conn *c)
 {
 	char host[SSHD_AUDIT_HOST_MAX];
@@ -45,7 +45,7 @@ sshd_audit_get(const struct sshd_conn *c)
 		(void)snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	mesh_error_clear(&err);
-	if (audit_open(spool, c->cfg->rec.spool_max, host, &sshd_audit, &err) != 0) {
+	if (maudit_open(spool, c->cfg->rec.spool_max, host, &sshd_audit, &err) != 0) {
 		log_error("audit: %s", mesh_error_format(&err, buf, sizeof(buf)));
 		sshd_audit = NULL;
 	}
@@ -53,36 +53,36 @@ sshd_audit_get(const struct sshd_conn *c)
 }
 
 static void
-sshd_audit_emit(const struct sshd_conn *c, struct audit_event *ev)
+sshd_audit_emit(const struct sshd_conn *c, struct maudit_event *ev)
 {
 	char buf[MESH_ERROR_TEXT_MAX + 256];
 	struct mesh_error err;
-	struct audit *a = sshd_audit_get(c);
+	struct maudit *a = sshd_audit_get(c);
 
 	if (a == NULL) {
-		audit_event_free(ev);
+		maudit_event_free(ev);
 		return;
 	}
 	mesh_error_clear(&err);
-	if (audit_emit(a, ev, sshd_audit_wall_ns(), NULL, &err) != 0)
+	if (maudit_emit(a, ev, sshd_audit_wall_ns(), NULL, &err) != 0)
 		log_error("audit: %s", mesh_error_format(&err, buf, sizeof(buf)));
 }
 
 /* A new event with the connection's common fields. */
-static struct audit_event *
-sshd_audit_new(const struct sshd_conn *c, enum audit_type t)
+static struct maudit_event *
+sshd_audit_new(const struct sshd_conn *c, enum maudit_type t)
 {
-	struct audit_event *ev = audit_event_new(t);
+	struct maudit_event *ev = maudit_event_new(t);
 
 	if (ev == NULL)
 		return NULL;
 	if (sshd_audit_cid[0] == '\0')
-		audit_new_id(sshd_audit_cid);
-	if (audit_set_str(ev, "connectionID", sshd_audit_cid) != 0 ||
-	    audit_set_str(ev, "srcAddr", c->client_addr) != 0 ||
-	    audit_set_str(ev, "srcNode", c->id.node) != 0 ||
-	    audit_set_str(ev, "srcNodeUser", c->id.login) != 0) {
-		audit_event_free(ev);
+		maudit_new_id(sshd_audit_cid);
+	if (maudit_set_str(ev, "connectionID", sshd_audit_cid) != 0 ||
+	    maudit_set_str(ev, "srcAddr", c->client_addr) != 0 ||
+	    maudit_set_str(ev, "srcNode", c->id.node) != 0 ||
+	    maudit_set_str(ev, "srcNodeUser", c->id.login) != 0) {
+		maudit_event_free(ev);
 		return NULL;
 	}
 	return ev;
@@ -91,7 +91,7 @@ sshd_audit_new(const struct sshd_conn *c, enum audit_type t)
 void
 sshd_audit_accept(const struct sshd_conn *c)
 {
-	struct audit_event *ev = sshd_audit_new(c, AUDIT_CONNECTION_ACCEPT);
+	struct maudit_event *ev = sshd_audit_new(c, MAUDIT_CONNECTION_ACCEPT);
 
 	if (ev != NULL)
 		sshd_audit_emit(c, ev);
@@ -100,12 +100,12 @@ sshd_audit_accept(const struct sshd_conn *c)
 void
 sshd_audit_refuse(const struct sshd_conn *c, const char *user, const char *reason)
 {
-	struct audit_event *ev = sshd_audit_new(c, AUDIT_CONNECTION_REFUSE);
+	struct maudit_event *ev = sshd_audit_new(c, MAUDIT_CONNECTION_REFUSE);
 
 	if (ev == NULL)
 		return;
-	if (audit_set_str(ev, "sshUser", user) != 0 || audit_set_str(ev, "reason", reason) != 0) {
-		audit_event_free(ev);
+	if (maudit_set_str(ev, "sshUser", user) != 0 || maudit_set_str(ev, "reason", reason) != 0) {
+		maudit_event_free(ev);
 		return;
 	}
 	sshd_audit_emit(c, ev);
@@ -117,15 +117,15 @@ sshd_audit_decision(const struct sshd_conn *c, const char *user, const struct ss
 {
 	static const char *const actions[] = {
 	    [SSHD_REJECT] = "reject", [SSHD_ACCEPT] = "accept", [SSHD_CHECK] = "check"};
-	struct audit_event *ev = sshd_audit_new(c, AUDIT_POLICY_DECISION);
+	struct maudit_event *ev = sshd_audit_new(c, MAUDIT_POLICY_DECISION);
 
 	if (ev == NULL)
 		return;
-	if (audit_set_str(ev, "action", actions[d->action]) != 0 ||
-	    audit_set_int(ev, "rule", d->rule) != 0 || audit_set_str(ev, "sshUser", user) != 0 ||
-	    (local_user != NULL && audit_set_str(ev, "localUser", local_user) != 0) ||
-	    (d->reason[0] != '\0' && audit_set_str(ev, "reason", d->reason) != 0)) {
-		audit_event_free(ev);
+	if (maudit_set_str(ev, "action", actions[d->action]) != 0 ||
+	    maudit_set_int(ev, "rule", d->rule) != 0 || maudit_set_str(ev, "sshUser", user) != 0 ||
+	    (local_user != NULL && maudit_set_str(ev, "localUser", local_user) != 0) ||
+	    (d->reason[0] != '\0' && maudit_set_str(ev, "reason", d->reason) != 0)) {
+		maudit_event_free(ev);
 		return;
 	}
 	sshd_audit_emit(c, ev);
@@ -140,6 +140,6 @@ sshd_audit_conn_id(void)
 void
 sshd_audit_close(void)
 {
-	audit_free(sshd_audit);
+	maudit_free(sshd_audit);
 	sshd_audit = NULL;
 }

@@ -1,6 +1,6 @@
 /*
  * Audit events (recorder/audit.h) from meshsshd's per-connection process:
- * one struct audit per process, opened lazily on the recording spool, and
+ * one struct maudit per process, opened lazily on the recording spool, and
  * the connection's id shared by every event.  Failures are logged, never
  * fatal here: enforcement (enforceRecorder) is the recorder's business.
  */

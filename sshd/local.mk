@@ -17,11 +17,8 @@ sshd_meshsshd_SOURCES = \
 	sshd/record_conf.c sshd/record_conf.h \
 	sshd/audit_glue.c sshd/audit_glue.h
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
-# recorder's audit_* symbols stay private: its audit_open() would otherwise
-# interpose libaudit's audit_open() that libpam calls.
-sshd_meshsshd_LDFLAGS = -Wl,--version-script=$(top_srcdir)/sshd/meshsshd.ver
-EXTRA_DIST += sshd/meshsshd.ver
-sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS) $(MESHCORE_LIBS)
+# only the recorder core: the sinks and libcurl belong to meshssh-shipper
+sshd_meshsshd_LDADD = recorder/librecorder_core.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS) $(MESHCORE_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
@@ -34,7 +31,7 @@ check_PROGRAMS += tests/unit/test_sshd_config
 tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
 	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
 tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
-tests_unit_test_sshd_config_LDADD = recorder/librecorder.a $(UNIT_LDADD) $(OIDC_LIBS)
+tests_unit_test_sshd_config_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_config
 
 check_PROGRAMS += tests/unit/test_sshd_env
@@ -55,5 +52,5 @@ check_PROGRAMS += tests/unit/test_sshd_record_conf
 tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
 	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
 tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
-tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD) $(OIDC_LIBS)
+tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_record_conf

@@ -19,27 +19,27 @@
 static void
 test_format(void)
 {
-	struct audit_event *ev = audit_event_new(AUDIT_SESSION_END);
+	struct maudit_event *ev = maudit_event_new(MAUDIT_SESSION_END);
 	struct mesh_error e = {0};
-	char *out = NULL, id[AUDIT_ID_CHARS + 1];
+	char *out = NULL, id[MAUDIT_ID_CHARS + 1];
 	static const char *tags[] = {"tag:a", NULL};
 	size_t len;
 	json_t *o;
 
-	is_str(audit_type_name(AUDIT_POLICY_DECISION), "policy.decision", "type names");
-	is_int(audit_type_parse("spool.overflow"), AUDIT_SPOOL_OVERFLOW, "type parse");
-	is_int(audit_type_parse("nope"), -1, "unknown type");
-	ok(audit_event_new((enum audit_type)99) == NULL, "out-of-range type refused");
-	audit_set_str(ev, "connectionID", "c1");
-	audit_set_str(ev, "sessionID", "s1");
-	is_int(audit_event_format(ev, "id", 0, "h", &out, &len, &e), MESH_ERR_INVALID,
+	is_str(maudit_type_name(MAUDIT_POLICY_DECISION), "policy.decision", "type names");
+	is_int(maudit_type_parse("spool.overflow"), MAUDIT_SPOOL_OVERFLOW, "type parse");
+	is_int(maudit_type_parse("nope"), -1, "unknown type");
+	ok(maudit_event_new((enum maudit_type)99) == NULL, "out-of-range type refused");
+	maudit_set_str(ev, "connectionID", "c1");
+	maudit_set_str(ev, "sessionID", "s1");
+	is_int(maudit_event_format(ev, "id", 0, "h", &out, &len, &e), MESH_ERR_INVALID,
 	    "a missing required field is refused");
 	ok(strstr(e.text, "exitStatus") != NULL, "naming the field");
-	is_int(audit_set_int(ev, "seq", 5), MESH_ERR_INVALID, "reserved keys cannot be set");
-	audit_set_int(ev, "exitStatus", 0);
-	audit_set_strv(ev, "srcNodeTags", tags);
-	audit_set_bool(ev, "pty", true);
-	is_int(audit_event_format(ev, "id-1", 1700000000123456789ull, "web-1", &out, &len, &e), 0,
+	is_int(maudit_set_int(ev, "seq", 5), MESH_ERR_INVALID, "reserved keys cannot be set");
+	maudit_set_int(ev, "exitStatus", 0);
+	maudit_set_strv(ev, "srcNodeTags", tags);
+	maudit_set_bool(ev, "pty", true);
+	is_int(maudit_event_format(ev, "id-1", 1700000000123456789ull, "web-1", &out, &len, &e), 0,
 	    "format");
 	ok(strncmp(out, "{\"v\":1,", 7) == 0, "starts with the schema version");
 	o = json_loads(out, 0, NULL);
@@ -69,8 +69,8 @@ test_format(void)
 		cast_buf_free(&b);
 	}
 	free(out);
-	audit_event_free(ev);
-	audit_new_id(id);
+	maudit_event_free(ev);
+	maudit_new_id(id);
 	ok(strlen(id) == 36 && id[8] == '-' && id[14] == '4' && id[13] == '-', "UUIDv4 ids");
 }
 
@@ -78,25 +78,25 @@ static void
 test_emit(void)
 {
 	char dir[] = "/tmp/test_rec_audit.XXXXXX", cmd[128];
-	struct audit *a = NULL;
-	struct audit_event *ev;
+	struct maudit *a = NULL;
+	struct maudit_event *ev;
 	uint64_t s1 = 9, s2 = 9;
 
 	if (mkdtemp(dir) == NULL)
 		return;
-	is_int(audit_open(dir, 0, "h", &a, NULL), 0, "open on a spool directory");
-	ev = audit_event_new(AUDIT_CONNECTION_REFUSE);
-	audit_set_str(ev, "srcAddr", "100.64.0.9");
-	audit_set_str(ev, "reason", "unknown node");
-	is_int(audit_emit(a, ev, 1, &s1, NULL), 0, "emit");
-	ev = audit_event_new(AUDIT_PROVISION);
-	audit_set_str(ev, "localUser", "alice");
-	audit_set_int(ev, "uid", 60001);
-	is_int(audit_emit(a, ev, 2, &s2, NULL), 0, "emit again");
+	is_int(maudit_open(dir, 0, "h", &a, NULL), 0, "open on a spool directory");
+	ev = maudit_event_new(MAUDIT_CONNECTION_REFUSE);
+	maudit_set_str(ev, "srcAddr", "100.64.0.9");
+	maudit_set_str(ev, "reason", "unknown node");
+	is_int(maudit_emit(a, ev, 1, &s1, NULL), 0, "emit");
+	ev = maudit_event_new(MAUDIT_PROVISION);
+	maudit_set_str(ev, "localUser", "alice");
+	maudit_set_int(ev, "uid", 60001);
+	is_int(maudit_emit(a, ev, 2, &s2, NULL), 0, "emit again");
 	ok(s1 == 0 && s2 == 1, "monotonic audit sequence");
-	ev = audit_event_new(AUDIT_PROVISION);
-	is_int(audit_emit(a, ev, 3, NULL, NULL), MESH_ERR_INVALID, "incomplete event not emitted");
-	audit_free(a);
+	ev = maudit_event_new(MAUDIT_PROVISION);
+	is_int(maudit_emit(a, ev, 3, NULL, NULL), MESH_ERR_INVALID, "incomplete event not emitted");
+	maudit_free(a);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
