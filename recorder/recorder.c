@@ -39,6 +39,13 @@ rec_refusal_message(void)
 	       "session refused";
 }
 
+const char *
+rec_broken_message(void)
+{
+	return "meshsshd: the recording of this session failed and it must be recorded; "
+	       "session ended";
+}
+
 void
 rec_id_to_hex(const uint8_t id[16], char *out)
 {
@@ -284,6 +291,8 @@ rec_session_open(const struct rec_conf *conf, const struct cast_header *info, ui
 	return MESH_OK;
 fail:
 	if (conf->enforce) {
+		/* refused: still an audit event when the audit stream is writable */
+		(void)rec_broken(s, mono_ns, r, err && err->text[0] ? err->text : mesh_strerror(r));
 		rec_session_free(s);
 		return r;
 	}

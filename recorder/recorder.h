@@ -65,7 +65,7 @@ int rec_output(struct rec_session *s, uint64_t mono_ns, const void *buf, size_t 
 int rec_stderr(struct rec_session *s, uint64_t mono_ns, const void *buf, size_t len);
 int rec_input(struct rec_session *s, uint64_t mono_ns, const void *buf, size_t len);
 int rec_resize(struct rec_session *s, uint64_t mono_ns, unsigned cols, unsigned rows);
-/* Flush, write the exit status, make the recording durable; emits session end events. */
+/* Flush, write the exit status ("x" event), make the recording durable. */
 int rec_session_close(
     struct rec_session *s, uint64_t mono_ns, int exit_status, struct mesh_error *err);
 void rec_session_free(struct rec_session *s);
@@ -76,6 +76,8 @@ const char *rec_session_id(const struct rec_session *s);
 bool rec_session_recording(const struct rec_session *s);
 /* One line for the user when a session is refused or ended for want of recording. */
 const char *rec_refusal_message(void);
+/* One line for the user when an enforced recording broke mid-session. */
+const char *rec_broken_message(void);
 
 /* Hex of 16 bytes into out[33]; and back (0 or MESH_ERR_PARSE). */
 void rec_id_to_hex(const uint8_t id[16], char *out);

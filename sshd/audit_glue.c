@@ -29,23 +29,33 @@ sshd_audit_wall_ns(void)
 	return (uint64_t)ts.tv_sec * SSHD_AUDIT_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
+const char *
+sshd_audit_host(const struct sshd_conn *c)
+{
+	static char host[SSHD_AUDIT_HOST_MAX];
+
+	if (host[0] != '\0')
+		return host;
+	if (c->cfg->node_name != NULL)
+		(void)snprintf(host, sizeof(host), "%s", c->cfg->node_name);
+	else if (gethostname(host, sizeof(host) - 1) != 0)
+		(void)snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	return host;
+}
+
 static struct maudit *
 sshd_audit_get(const struct sshd_conn *c)
 {
-	char host[SSHD_AUDIT_HOST_MAX];
 	char buf[MESH_ERROR_TEXT_MAX + 256];
 	struct mesh_error err;
 	const char *spool = c->cfg->rec.spool_dir ? c->cfg->rec.spool_dir : REC_DEFAULT_SPOOL_DIR;
 
 	if (sshd_audit != NULL)
 		return sshd_audit;
-	if (c->cfg->node_name != NULL)
-		(void)snprintf(host, sizeof(host), "%s", c->cfg->node_name);
-	else if (gethostname(host, sizeof(host) - 1) != 0)
-		(void)snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
 	mesh_error_clear(&err);
-	if (maudit_open(spool, c->cfg->rec.spool_max, host, &sshd_audit, &err) != 0) {
+	if (maudit_open(spool, c->cfg->rec.spool_max, sshd_audit_host(c), &sshd_audit, &err) !=
+	    0) {
 		log_error("audit: %s", mesh_error_format(&err, buf, sizeof(buf)));
 		sshd_audit = NULL;
 	}
@@ -125,6 +135,82 @@ sshd_audit_decision(const struct sshd_conn *c, const char *user, const struct ss
 	    maudit_set_int(ev, "rule", d->rule) != 0 || maudit_set_str(ev, "sshUser", user) != 0 ||
 	    (local_user != NULL && maudit_set_str(ev, "localUser", local_user) != 0) ||
 	    (d->reason[0] != '\0' && maudit_set_str(ev, "reason", d->reason) != 0)) {
+		maudit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_provision(const struct sshd_conn *c, const char *local_user, unsigned uid, bool created)
+{
+	struct maudit_event *ev = sshd_audit_new(c, MAUDIT_PROVISION);
+
+	if (ev == NULL)
+		return;
+	if (maudit_set_str(ev, "localUser", local_user) != 0 ||
+	    maudit_set_int(ev, "uid", uid) != 0 || maudit_set_bool(ev, "created", created) != 0) {
+		maudit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_session(const struct sshd_conn *c, bool start, const char *session_id,
+    const char *command, bool pty, int exit_status)
+{
+	struct maudit_event *ev =
+	    sshd_audit_new(c, start ? MAUDIT_SESSION_START : MAUDIT_SESSION_END);
+	int r;
+
+	if (ev == NULL)
+		return;
+	r = maudit_set_str(ev, "sessionID", session_id);
+	if (r == 0 && c->user != NULL)
+		r = maudit_set_str(ev, "localUser", c->user);
+	if (r == 0 && start)
+		r = maudit_set_bool(ev, "pty", pty);
+	if (r == 0 && start && command != NULL)
+		r = maudit_set_str(ev, "command", command);
+	if (r == 0 && !start)
+		r = maudit_set_int(ev, "exitStatus", exit_status);
+	if (r != 0) {
+		maudit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_sftp(const struct sshd_conn *c, bool start, const char *session_id)
+{
+	struct maudit_event *ev = sshd_audit_new(c, start ? MAUDIT_SFTP_START : MAUDIT_SFTP_END);
+
+	if (ev == NULL)
+		return;
+	if (maudit_set_str(ev, "sessionID", session_id) != 0 ||
+	    (c->user != NULL && maudit_set_str(ev, "localUser", c->user) != 0)) {
+		maudit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_forward(
+    const struct sshd_conn *c, bool open, const char *direction, const char *host, unsigned port)
+{
+	struct maudit_event *ev =
+	    sshd_audit_new(c, open ? MAUDIT_FORWARD_OPEN : MAUDIT_FORWARD_CLOSE);
+	char target[SSHD_AUDIT_HOST_MAX + 16];
+
+	if (ev == NULL)
+		return;
+	(void)snprintf(target, sizeof(target), "%s:%u", host ? host : "", port);
+	if (maudit_set_str(ev, "direction", direction) != 0 ||
+	    maudit_set_str(ev, "target", target) != 0 ||
+	    (c->user != NULL && maudit_set_str(ev, "localUser", c->user) != 0)) {
 		maudit_event_free(ev);
 		return;
 	}

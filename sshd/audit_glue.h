@@ -7,6 +7,8 @@
 #ifndef MESH_SSHD_AUDIT_GLUE_H
 #define MESH_SSHD_AUDIT_GLUE_H
 
+#include <stdbool.h>
+
 #include "conn.h"
 
 /* connection.accept; opens the emitter for this process. */
@@ -16,6 +18,19 @@ void sshd_audit_refuse(const struct sshd_conn *c, const char *user, const char *
 /* policy.decision for user (the SSH user name); local_user may be NULL. */
 void sshd_audit_decision(const struct sshd_conn *c, const char *user, const struct sshd_decision *d,
     const char *local_user);
+/* provision: the host account made (or found) for the caller. */
+void sshd_audit_provision(
+    const struct sshd_conn *c, const char *local_user, unsigned uid, bool created);
+/* session.start (exit_status ignored) or session.end; command NULL for a shell. */
+void sshd_audit_session(const struct sshd_conn *c, bool start, const char *session_id,
+    const char *command, bool pty, int exit_status);
+/* sftp.start or sftp.end. */
+void sshd_audit_sftp(const struct sshd_conn *c, bool start, const char *session_id);
+/* forward.open or forward.close; direction "local" (ssh -L) or "remote" (ssh -R). */
+void sshd_audit_forward(
+    const struct sshd_conn *c, bool open, const char *direction, const char *host, unsigned port);
+/* This server's name in events and recordings: NodeName, else the host name. */
+const char *sshd_audit_host(const struct sshd_conn *c);
 /* The connection id of the current process ("" before sshd_audit_accept). */
 const char *sshd_audit_conn_id(void);
 void sshd_audit_close(void);

@@ -9,6 +9,13 @@
  * libssh calls the callbacks from inside ssh_event_dopoll(); they only move
  * bytes and set flags.  Registering fds, closing them and ending channels
  * happen in sshd_chan_update(), after the poll returns.
+ *
+ * Shell and exec sessions are recorded here, in this root process: every
+ * read from the pty master or the command's stdout/stderr is appended to the
+ * spool (recorder/recorder.h) before it is sent to the client, so what the
+ * client saw is in the recording.  With enforceRecorder a session that
+ * cannot be recorded is refused (a message on stderr, exit status 255), and
+ * one whose recording breaks is ended the same way.
  */
 #include "config.h"
 
@@ -22,16 +29,130 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "audit_glue.h"
 #include "conn.h"
 #include "incubator.h"
 #include "log.h"
 #include "meshauth.h"
+#include "recorder.h"
 
-#define SSHD_TERM_MAX 64
+#define SSHD_TERM_MAX		 64
+#define SSHD_NS_PER_S		 1000000000ULL
+#define SSHD_EXIT_NO_RECORDING	 255 /* exit-status of a session refused or ended for want of recording */
+#define SSHD_EXIT_SIGNAL_BASE	 128 /* exitStatus of a session killed by a signal: 128 + signal */
+#define SSHD_REC_DEFAULT_COLS	 80  /* asciicast size of a session without a pty */
+#define SSHD_REC_DEFAULT_ROWS	 24
+#define SSHD_SESSION_ID_BYTES	 16
 
 static uint8_t sshd_chan_iobuf[SSHD_CHAN_READ_MAX];
+
+static uint64_t
+sshd_chan_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * SSHD_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Enforced recording broke: nothing more is relayed, the user's processes
+ * are killed and the channel ends with a message and exit status 255.
+ */
+static void
+sshd_chan_rec_end(struct sshd_chan *ch)
+{
+	if (ch->rec_ended)
+		return;
+	ch->rec_ended = true;
+	ch->out_eof = ch->err_eof = true;
+	ch->inlen = ch->pending_in = 0;
+	ch->in_shut = true;
+	log_error("session %s of %s: the recording failed; ending the session (enforceRecorder)",
+	    ch->session_id, ch->conn->user ? ch->conn->user : "?");
+	/* the session leader (setsid in the incubator) and its process group */
+	if (ch->child > 0 && !ch->exited) {
+		(void)kill(-ch->child, SIGKILL);
+		(void)kill(ch->child, SIGKILL);
+	}
+}
+
+/* Record bytes about to go to the client (code 'o' or 'e'); false: drop them, session ended. */
+static bool
+sshd_chan_rec_out(struct sshd_chan *ch, bool is_err, const uint8_t *buf, size_t n)
+{
+	uint64_t now = sshd_chan_clock_ns(CLOCK_MONOTONIC);
+	int r = is_err ? rec_stderr(ch->rec, now, buf, n) : rec_output(ch->rec, now, buf, n);
+
+	if (r == 0)
+		return true;
+	sshd_chan_rec_end(ch);
+	return false;
+}
+
+static void
+sshd_chan_rec_in(struct sshd_chan *ch, const void *buf, size_t n)
+{
+	if (ch->rec != NULL && n > 0 &&
+	    rec_input(ch->rec, sshd_chan_clock_ns(CLOCK_MONOTONIC), buf, n) != 0)
+		sshd_chan_rec_end(ch);
+}
+
+/* The session's exit status for the recording and session.end; -1 if it did not exit. */
+static int
+sshd_chan_exit_status(const struct sshd_chan *ch)
+{
+	if (ch->rec_refused || ch->rec_ended)
+		return SSHD_EXIT_NO_RECORDING;
+	if (!ch->exited)
+		return -1;
+	if (WIFEXITED(ch->wstatus))
+		return WEXITSTATUS(ch->wstatus);
+	if (WIFSIGNALED(ch->wstatus))
+		return SSHD_EXIT_SIGNAL_BASE + WTERMSIG(ch->wstatus);
+	return -1;
+}
+
+/* End of a started session: close its recording, then session.end or sftp.end. */
+static void
+sshd_chan_session_end(struct sshd_chan *ch)
+{
+	char buf[MESH_ERROR_TEXT_MAX + 64];
+	struct mesh_error err;
+	int status = sshd_chan_exit_status(ch);
+
+	if (ch->kind != SSHD_CHAN_SESSION || !ch->audited_start || ch->audited_end)
+		return;
+	ch->audited_end = true;
+	if (ch->rec != NULL) {
+		mesh_error_clear(&err);
+		if (rec_session_close(ch->rec, sshd_chan_clock_ns(CLOCK_MONOTONIC), status, &err) !=
+		    0)
+			log_error("session %s: closing the recording: %s", ch->session_id,
+			    mesh_error_format(&err, buf, sizeof(buf)));
+		rec_session_free(ch->rec);
+		ch->rec = NULL;
+	}
+	if (ch->sftp)
+		sshd_audit_sftp(ch->conn, false, ch->session_id);
+	else
+		sshd_audit_session(ch->conn, false, ch->session_id, NULL, ch->pty, status);
+}
+
+void
+sshd_chan_audit_forward(struct sshd_chan *ch, const char *host, unsigned port)
+{
+	free(ch->fwd_audit_host);
+	if ((ch->fwd_audit_host = strdup(host)) == NULL)
+		return;
+	ch->fwd_audit_port = port;
+	sshd_audit_forward(ch->conn, true, "local", host, port);
+}
 
 struct sshd_chan *
 sshd_chan_new(struct sshd_conn *c, enum sshd_chan_kind kind)
@@ -104,6 +225,10 @@ sshd_chan_free(struct sshd_chan *ch)
 			*pp = ch->next;
 			break;
 		}
+	sshd_chan_session_end(ch);
+	if (ch->fwd_audit_host != NULL)
+		sshd_audit_forward(ch->conn, false, "local", ch->fwd_audit_host, ch->fwd_audit_port);
+	free(ch->fwd_audit_host);
 	sshd_chan_close_fd(ch, &ch->status_fd);
 	sshd_chan_close_fd(ch, &ch->err_fd);
 	sshd_chan_close_fd(ch, &ch->out_fd);
@@ -138,6 +263,10 @@ sshd_chan_read_out(struct sshd_chan *ch, int fd, bool is_err, bool drain)
 		n = read(fd, sshd_chan_iobuf,
 		    win < sizeof(sshd_chan_iobuf) ? win : sizeof(sshd_chan_iobuf));
 		if (n > 0) {
+			/* recorded before the client sees it */
+			if (ch->rec != NULL &&
+			    !sshd_chan_rec_out(ch, is_err, sshd_chan_iobuf, (size_t)n))
+				return;
 			w = is_err ? ssh_channel_write_stderr(ch->ch, sshd_chan_iobuf, (uint32_t)n)
 				   : ssh_channel_write(ch->ch, sshd_chan_iobuf, (uint32_t)n);
 			if (w == SSH_ERROR) {
@@ -247,6 +376,11 @@ sshd_chan_data_cb(ssh_session s, ssh_channel c, void *data, uint32_t len, int is
 	take = SSHD_CHAN_INBUF_MAX - ch->inlen;
 	if (take > len)
 		take = len;
+	sshd_chan_rec_in(ch, data, take);
+	if (ch->in_shut) { /* the recording broke: the session is over */
+		ch->pending_in = 0;
+		return (int)len;
+	}
 	memcpy(ch->inbuf + ch->inlen, data, take);
 	ch->inlen += take;
 	ch->pending_in = len - take;
@@ -311,6 +445,9 @@ sshd_chan_winch_cb(ssh_session s, ssh_channel c, int cols, int rows, int px, int
 	ch->ws.ws_row = (unsigned short)rows;
 	ch->ws.ws_xpixel = (unsigned short)px;
 	ch->ws.ws_ypixel = (unsigned short)py;
+	if (ch->rec != NULL && rec_resize(ch->rec, sshd_chan_clock_ns(CLOCK_MONOTONIC),
+				   (unsigned)cols, (unsigned)rows) != 0)
+		sshd_chan_rec_end(ch);
 	return ioctl(ch->ptm, TIOCSWINSZ, &ch->ws) == 0 ? 0 : -1;
 }
 
@@ -368,6 +505,69 @@ sshd_pipe_nb(int p[2], int our_end)
 	return fcntl(p[our_end], F_SETFL, fl | O_NONBLOCK);
 }
 
+/*
+ * Open the session's recording.  Fails only with enforceRecorder, when the
+ * session must not start; without it a broken recorder leaves a session
+ * that is not recorded (and a recording.fail event).
+ */
+static int
+sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
+{
+	struct sshd_conn *c = ch->conn;
+	const struct sshd_config *cfg = c->cfg;
+	char buf[MESH_ERROR_TEXT_MAX + 64];
+	struct mesh_error err;
+	struct rec_conf rc;
+	struct cast_header h;
+	int r;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.spool_dir = cfg->rec.spool_dir ? cfg->rec.spool_dir : REC_DEFAULT_SPOOL_DIR;
+	rc.spool_max_bytes = cfg->rec.spool_max;
+	rc.enforce = c->decision.enforce_recorder;
+	rc.record_input = cfg->rec.record_input;
+	rc.host = sshd_audit_host(c);
+	memset(&h, 0, sizeof(h));
+	h.width = ch->pty ? ch->ws.ws_col : SSHD_REC_DEFAULT_COLS;
+	h.height = ch->pty ? ch->ws.ws_row : SSHD_REC_DEFAULT_ROWS;
+	h.src_node = c->id.node;
+	h.src_node_user = c->id.login;
+	h.ssh_user = c->user;
+	h.local_user = c->user;
+	h.connection_id = sshd_audit_conn_id();
+	h.command = command;
+	h.pty = ch->pty;
+	mesh_error_clear(&err);
+	r = rec_session_open(&rc, &h, sshd_chan_clock_ns(CLOCK_REALTIME),
+	    sshd_chan_clock_ns(CLOCK_MONOTONIC), &ch->rec, &err);
+	if (r != 0) {
+		log_error("session of %s refused (enforceRecorder): cannot record: %s", c->user,
+		    mesh_error_format(&err, buf, sizeof(buf)));
+		ch->rec = NULL;
+		return r;
+	}
+	(void)snprintf(ch->session_id, sizeof(ch->session_id), "%s", rec_session_id(ch->rec));
+	if (!rec_session_recording(ch->rec)) {
+		/* not enforced: the session goes on unrecorded (recording.fail is out) */
+		log_error("session %s of %s is not recorded", ch->session_id, c->user);
+		rec_session_free(ch->rec);
+		ch->rec = NULL;
+	}
+	return MESH_OK;
+}
+
+/* A session refused for want of a recording: success to the request, then message and 255. */
+static void
+sshd_chan_refuse_unrecorded(struct sshd_chan *ch)
+{
+	ch->rec_refused = true;
+	ch->started = true;
+	ch->exited = true;
+	ch->wstatus = SSHD_EXIT_NO_RECORDING << 8;
+	ch->out_eof = ch->err_eof = true;
+	ch->in_shut = true;
+}
+
 static int
 sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *what)
 {
@@ -380,6 +580,15 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 
 	if (ch->started || !c->authenticated)
 		return -1;
+	if (ch->sftp) {
+		uint8_t id[SSHD_SESSION_ID_BYTES];
+
+		randombytes_buf(id, sizeof(id));
+		rec_id_to_hex(id, ch->session_id);
+	} else if (sshd_chan_rec_open(ch, command) != 0) {
+		sshd_chan_refuse_unrecorded(ch);
+		return 0;
+	}
 	if (sshd_pipe_nb(st, 0) != 0)
 		goto out;
 	if (!ch->pty &&
@@ -429,6 +638,11 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 	    ch->pty ? ch->tty + 5 : "", c->user, c->client_addr, c->client_port);
 	ch->incubator = pid;
 	ch->started = true;
+	ch->audited_start = true;
+	if (ch->sftp)
+		sshd_audit_sftp(c, true, ch->session_id);
+	else
+		sshd_audit_session(c, true, ch->session_id, command, ch->pty, 0);
 	ch->status_fd = st[0];
 	st[0] = -1;
 	if (ch->pty) {
@@ -444,6 +658,10 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 	}
 	r = 0;
 out:
+	if (r != 0 && ch->rec != NULL) {
+		rec_session_free(ch->rec);
+		ch->rec = NULL;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (in[i] >= 0)
 			(void)close(in[i]);
@@ -479,6 +697,7 @@ sshd_chan_subsystem_cb(ssh_session s, ssh_channel c, const char *subsystem, void
 		    subsystem, ch->conn->user ? ch->conn->user : "?");
 		return -1;
 	}
+	ch->sftp = true;
 	return sshd_chan_start_session(ch, ch->conn->cfg->sftp_server, "subsystem sftp");
 }
 
@@ -576,7 +795,9 @@ sshd_chan_watch(struct sshd_chan *ch)
 static void
 sshd_chan_send_exit(struct sshd_chan *ch)
 {
-	if (WIFEXITED(ch->wstatus)) {
+	if (ch->rec_refused || ch->rec_ended) {
+		(void)ssh_channel_request_send_exit_status(ch->ch, SSHD_EXIT_NO_RECORDING);
+	} else if (WIFEXITED(ch->wstatus)) {
 		(void)ssh_channel_request_send_exit_status(ch->ch, WEXITSTATUS(ch->wstatus));
 	} else if (WIFSIGNALED(ch->wstatus)) {
 		const char *name = sigabbrev_np(WTERMSIG(ch->wstatus));
@@ -608,8 +829,10 @@ sshd_chan_pull_in(struct sshd_chan *ch)
 			ch->pending_in = 0;
 			break;
 		}
-		if (!ch->in_shut)
-			ch->inlen += (size_t)n;
+		if (!ch->in_shut) {
+			sshd_chan_rec_in(ch, ch->inbuf + ch->inlen, (size_t)n);
+			ch->inlen += ch->in_shut ? 0 : (size_t)n;
+		}
 		ch->pending_in -= (size_t)n;
 		sshd_chan_flush_in(ch);
 	}
@@ -656,6 +879,13 @@ sshd_chan_update(struct sshd_chan *ch)
 	if (ch->exited && ch->status_fd >= 0)
 		sshd_chan_close_fd(ch, &ch->status_fd);
 
+	if ((ch->rec_refused || ch->rec_ended) && !ch->rec_msg_sent && !ch->client_closed) {
+		const char *msg = ch->rec_refused ? rec_refusal_message() : rec_broken_message();
+
+		ch->rec_msg_sent = true;
+		(void)ssh_channel_write_stderr(ch->ch, msg, (uint32_t)strlen(msg));
+		(void)ssh_channel_write_stderr(ch->ch, ch->pty ? "\r\n" : "\n", ch->pty ? 2 : 1);
+	}
 	if (!ch->close_sent && !ch->client_closed) {
 		bool done;
 
@@ -669,6 +899,7 @@ sshd_chan_update(struct sshd_chan *ch)
 			ch->eof_sent = true;
 		}
 		if (done) {
+			sshd_chan_session_end(ch);
 			if (ch->kind == SSHD_CHAN_SESSION)
 				sshd_chan_send_exit(ch);
 			(void)ssh_channel_close(ch->ch);

@@ -183,6 +183,7 @@ sshd_conn_provision(struct sshd_conn *c, const char *user, struct passwd *pw)
 	}
 	if (res.created)
 		log_info("provisioned account %s (uid %u) for %s", res.name, res.uid, c->id.login);
+	sshd_audit_provision(c, res.name, res.uid, res.created);
 	memset(pw, 0, sizeof(*pw));
 	pw->pw_name = res.name;
 	pw->pw_uid = res.uid;
@@ -322,6 +323,7 @@ sshd_conn_message(ssh_session session, ssh_message msg, void *userdata)
 	log_debug("direct-tcpip to %s port %u for %s", host, port, c->user);
 	sshd_chan_set_callbacks(ch);
 	sshd_chan_start_io(ch, fd, fd, -1);
+	sshd_chan_audit_forward(ch, host, port);
 	return 0;
 }
 

@@ -98,6 +98,15 @@ struct sshd_chan {
 	size_t status_len;
 	bool exited;
 	int wstatus;
+	/* recording and audit (chan.c): the session's id names its recording */
+	struct rec_session *rec;
+	char session_id[33];
+	bool sftp, audited_start, audited_end;
+	bool rec_refused;   /* enforceRecorder and no recording: refused at start */
+	bool rec_ended;	    /* enforceRecorder and the recording broke: ended */
+	bool rec_msg_sent;  /* the user was told on stderr */
+	char *fwd_audit_host; /* direct-tcpip target, for forward.close */
+	unsigned fwd_audit_port;
 };
 
 /* Serve one accepted connection; never returns (exits the process). */
@@ -110,6 +119,8 @@ void sshd_chan_set_callbacks(struct sshd_chan *ch);
 void sshd_chan_start_io(struct sshd_chan *ch, int in_fd, int out_fd, int err_fd);
 void sshd_chan_update(struct sshd_chan *ch); /* after each poll: progress + fd watches */
 void sshd_chan_free(struct sshd_chan *ch);
+/* forward.open for a direct-tcpip channel now; forward.close when it is freed. */
+void sshd_chan_audit_forward(struct sshd_chan *ch, const char *host, unsigned port);
 
 /* forward.c */
 int sshd_fwd_connect(const char *host, unsigned port, int *fd);

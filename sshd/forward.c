@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit_glue.h"
 #include "conn.h"
 #include "log.h"
 
@@ -166,6 +167,7 @@ sshd_fwd_listen(const char *host, unsigned port, int *out, unsigned *bound)
 static void
 sshd_fwd_free(struct sshd_fwd *f)
 {
+	sshd_audit_forward(f->conn, false, "remote", f->req_host, f->bound_port);
 	(void)ssh_event_remove_fd(f->conn->event, f->fd);
 	(void)close(f->fd);
 	free(f->req_host);
@@ -203,6 +205,7 @@ sshd_fwd_add(struct sshd_conn *c, const char *host, unsigned port, unsigned *bou
 	}
 	f->next = c->fwds;
 	c->fwds = f;
+	sshd_audit_forward(c, true, "remote", host, *bound);
 	return MESH_OK;
 }
 
