@@ -30,14 +30,12 @@ sshd_audit_wall_ns(void)
 }
 
 const char *
-sshd_audit_host(const struct sshd_conn *c)
+sshd_audit_host(const struct sshd_config *cfg)
 {
 	static char host[SSHD_AUDIT_HOST_MAX];
 
-	if (host[0] != '\0')
-		return host;
-	if (c->cfg->node_name != NULL)
-		(void)snprintf(host, sizeof(host), "%s", c->cfg->node_name);
+	if (cfg->node_name != NULL)
+		(void)snprintf(host, sizeof(host), "%s", cfg->node_name);
 	else if (gethostname(host, sizeof(host) - 1) != 0)
 		(void)snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -54,7 +52,7 @@ sshd_audit_get(const struct sshd_conn *c)
 	if (sshd_audit != NULL)
 		return sshd_audit;
 	mesh_error_clear(&err);
-	if (maudit_open(spool, c->cfg->rec.spool_max, sshd_audit_host(c), &sshd_audit, &err) !=
+	if (maudit_open(spool, c->cfg->rec.spool_max, sshd_audit_host(c->cfg), &sshd_audit, &err) !=
 	    0) {
 		log_error("audit: %s", mesh_error_format(&err, buf, sizeof(buf)));
 		sshd_audit = NULL;

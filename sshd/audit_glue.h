@@ -30,7 +30,7 @@ void sshd_audit_sftp(const struct sshd_conn *c, bool start, const char *session_
 void sshd_audit_forward(
     const struct sshd_conn *c, bool open, const char *direction, const char *host, unsigned port);
 /* This server's name in events and recordings: NodeName, else the host name. */
-const char *sshd_audit_host(const struct sshd_conn *c);
+const char *sshd_audit_host(const struct sshd_config *cfg);
 /* The connection id of the current process ("" before sshd_audit_accept). */
 const char *sshd_audit_conn_id(void);
 void sshd_audit_close(void);

@@ -526,7 +526,7 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 	rc.spool_max_bytes = cfg->rec.spool_max;
 	rc.enforce = c->decision.enforce_recorder;
 	rc.record_input = cfg->rec.record_input;
-	rc.host = sshd_audit_host(c);
+	rc.host = sshd_audit_host(cfg);
 	memset(&h, 0, sizeof(h));
 	h.width = ch->pty ? ch->ws.ws_col : SSHD_REC_DEFAULT_COLS;
 	h.height = ch->pty ? ch->ws.ws_row : SSHD_REC_DEFAULT_ROWS;

@@ -15,7 +15,9 @@ sshd_meshsshd_SOURCES = \
 	sshd/utmp.c sshd/utmp.h \
 	sshd/sso.c sshd/sso.h \
 	sshd/record_conf.c sshd/record_conf.h \
-	sshd/audit_glue.c sshd/audit_glue.h
+	sshd/audit_glue.c sshd/audit_glue.h \
+	sshd/shipper_ctl.c sshd/shipper_ctl.h
+sshd_meshsshd_CPPFLAGS = $(AM_CPPFLAGS) -DSBINDIR='"$(sbindir)"'
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
 # only the recorder core: the sinks and libcurl belong to meshssh-shipper
 sshd_meshsshd_LDADD = recorder/librecorder_core.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS) $(MESHCORE_LIBS)

@@ -27,18 +27,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_glue.h"
 #include "authz.h"
 #include "conn.h"
 #include "fileio.h"
 #include "hostkey.h"
 #include "listen.h"
 #include "log.h"
+#include "shipper_ctl.h"
 #include "sshd_config.h"
 #include "sso.h"
 
 #define SSHD_DEFAULT_CONFIG SYSCONFDIR "/meshssh/meshsshd.conf"
 #define SSHD_PERCENT	    100
 #define SSHD_PID_LINE_MAX   32
+#define SSHD_MS_PER_S	    1000
+#define SSHD_NS_PER_MS	    1000000
 
 struct sshd_startup {
 	pid_t pid;
@@ -56,6 +60,7 @@ struct sshd_daemon {
 	size_t nstartups, startups_cap;
 	int debug;
 	bool foreground, log_stderr;
+	struct sshd_shipper shipper;
 };
 
 static volatile sig_atomic_t sshd_got_hup, sshd_got_term, sshd_got_chld;
@@ -185,6 +190,8 @@ sshd_reload(struct sshd_daemon *d)
 		}
 	}
 	sshd_config_free(old);
+	if (sshd_shipper_configure(&d->shipper, d->cfg, sshd_audit_host(d->cfg)) != 0)
+		log_error("meshssh-shipper: cannot build its arguments");
 	mesh_log_set_level(
 	    (enum mesh_log_level)(d->debug ? MESH_LOG_DEBUG + d->debug - 1 : d->cfg->log_level));
 	log_info("Received SIGHUP; reloaded configuration, netmap and policy");
@@ -214,18 +221,31 @@ sshd_startup_remove(struct sshd_daemon *d, size_t i)
 	d->startups[i] = d->startups[--d->nstartups];
 }
 
+static int64_t
+sshd_mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * SSHD_MS_PER_S + ts.tv_nsec / SSHD_NS_PER_MS;
+}
+
 static void
 sshd_reap(struct sshd_daemon *d)
 {
 	pid_t pid;
 	size_t i;
+	int st;
 
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (sshd_shipper_reaped(&d->shipper, pid, st, sshd_mono_ms()))
+			continue;
 		for (i = 0; i < d->nstartups; i++)
 			if (d->startups[i].pid == pid) {
 				sshd_startup_remove(d, i);
 				break;
 			}
+	}
 }
 
 static void
@@ -340,6 +360,17 @@ sshd_serve(struct sshd_daemon *d)
 	while (!sshd_got_term) {
 		struct pollfd pfd[SSHD_LISTEN_MAX + 1024];
 		size_t n = 0, i, nl;
+		struct timespec tmo, *tmop = NULL;
+		int64_t now = sshd_mono_ms();
+		int wait_ms;
+
+		sshd_shipper_tick(&d->shipper, now);
+		wait_ms = sshd_shipper_timeout_ms(&d->shipper, now);
+		if (wait_ms >= 0) {
+			tmo.tv_sec = wait_ms / SSHD_MS_PER_S;
+			tmo.tv_nsec = (long)(wait_ms % SSHD_MS_PER_S) * SSHD_NS_PER_MS;
+			tmop = &tmo;
+		}
 
 		for (i = 0; i < d->nlisten; i++) {
 			pfd[n].fd = d->listen_fds[i];
@@ -350,7 +381,7 @@ sshd_serve(struct sshd_daemon *d)
 			pfd[n].fd = d->startups[i].fd;
 			pfd[n++].events = POLLIN;
 		}
-		if (ppoll(pfd, n, NULL, &orig) < 0 && errno != EINTR) {
+		if (ppoll(pfd, n, tmop, &orig) < 0 && errno != EINTR) {
 			log_error("poll: %s", strerror(errno));
 			return 1;
 		}
@@ -491,7 +522,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	(void)sshd_write_pidfile(d.cfg->pid_file);
+	sshd_shipper_init(&d.shipper);
+	if (sshd_shipper_configure(&d.shipper, d.cfg, sshd_audit_host(d.cfg)) != 0)
+		log_error("meshssh-shipper: cannot build its arguments");
 	rc = sshd_serve(&d);
+	sshd_shipper_stop(&d.shipper);
 	(void)unlink(d.cfg->pid_file);
 out:
 	sshd_listen_close(d.listen_fds, &d.nlisten);

@@ -28,6 +28,7 @@ sshd_rec_conf_free(struct sshd_rec_conf *rc)
 	for (size_t i = 0; i < rc->nrec_sinks; i++)
 		free(rc->rec_sinks[i]);
 	free(rc->spool_dir);
+	free(rc->shipper);
 	memset(rc, 0, sizeof(*rc));
 }
 
@@ -88,6 +89,22 @@ sshd_rec_conf_keyword(struct sshd_rec_conf *rc, const struct conf_line *l, struc
 			return MESH_ERR_NOMEM;
 		free(rc->spool_dir);
 		rc->spool_dir = s;
+		return MESH_OK;
+	}
+	if (strcasecmp(l->keyword, "RecordingShipper") == 0) {
+		char *s = NULL;
+
+		if ((r = conf_want_args(l, 1, false, err)) != 0)
+			return r;
+		rc->no_shipper = strcasecmp(l->args[0], "none") == 0;
+		if (!rc->no_shipper && l->args[0][0] != '/')
+			return mesh_error_set(err, MESH_ERR_INVALID, l->line, 0,
+			    "RecordingShipper: \"%s\" is neither none nor an absolute path",
+			    l->args[0]);
+		if (!rc->no_shipper && (s = strdup(l->args[0])) == NULL)
+			return MESH_ERR_NOMEM;
+		free(rc->shipper);
+		rc->shipper = s;
 		return MESH_OK;
 	}
 	if (strcasecmp(l->keyword, "RecordingSpoolMaxSize") == 0) {

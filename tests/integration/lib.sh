@@ -504,6 +504,13 @@ LogLevel VERBOSE
 EOF
 }
 
+e2e_rec_conf() { # per-run recording spool, sinks and shipper (never the system's)
+	echo "RecordingSpool $E2E_TMP/spool"
+	echo "RecordingShipper $top_builddir/recorder/meshssh-shipper"
+	echo "AuditSink file:$E2E_TMP/sink"
+	echo "RecordingSink file:$E2E_TMP/sink"
+}
+
 e2e_write_meshsshd_config() {
 	local t=$E2E_TMP
 	# The test accounts are local ones: the PAM stack of OpenSSH's sshd,
@@ -532,6 +539,7 @@ NodeName $E2E_SRV_NODE
 PidFile $t/server.pid
 LogLevel DEBUG
 SftpServer $E2E_SFTP_SERVER
+${E2E_REC_CONF-$(e2e_rec_conf)}
 ${E2E_MESHSSHD_EXTRA_CONF:-}
 EOF
 }
