@@ -56,7 +56,13 @@ sshd_audit_get(const struct sshd_conn *c)
 	    0) {
 		log_error("audit: %s", mesh_error_format(&err, buf, sizeof(buf)));
 		sshd_audit = NULL;
+		return NULL;
 	}
+	/*
+	 * Until the policy has decided, never drop spooled records to make room:
+	 * they may be recordings that enforceRecorder made mandatory.
+	 */
+	maudit_set_enforce(sshd_audit, true);
 	return sshd_audit;
 }
 
@@ -129,8 +135,10 @@ sshd_audit_decision(const struct sshd_conn *c, const char *user, const struct ss
 
 	if (ev == NULL)
 		return;
+	sshd_audit_enforce(c, d->enforce_recorder);
 	if (maudit_set_str(ev, "action", actions[d->action]) != 0 ||
 	    maudit_set_int(ev, "rule", d->rule) != 0 || maudit_set_str(ev, "sshUser", user) != 0 ||
+	    maudit_set_bool(ev, "enforceRecorder", d->enforce_recorder) != 0 ||
 	    (local_user != NULL && maudit_set_str(ev, "localUser", local_user) != 0) ||
 	    (d->reason[0] != '\0' && maudit_set_str(ev, "reason", d->reason) != 0)) {
 		maudit_event_free(ev);
@@ -213,6 +221,15 @@ sshd_audit_forward(
 		return;
 	}
 	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_enforce(const struct sshd_conn *c, bool enforce)
+{
+	struct maudit *a = sshd_audit_get(c);
+
+	if (a != NULL)
+		maudit_set_enforce(a, enforce);
 }
 
 const char *

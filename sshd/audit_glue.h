@@ -29,6 +29,11 @@ void sshd_audit_sftp(const struct sshd_conn *c, bool start, const char *session_
 /* forward.open or forward.close; direction "local" (ssh -L) or "remote" (ssh -R). */
 void sshd_audit_forward(
     const struct sshd_conn *c, bool open, const char *direction, const char *host, unsigned port);
+/*
+ * enforceRecorder for this connection: a full spool then fails an event
+ * instead of dropping the oldest records (which may be enforced recordings).
+ */
+void sshd_audit_enforce(const struct sshd_conn *c, bool enforce);
 /* This server's name in events and recordings: NodeName, else the host name. */
 const char *sshd_audit_host(const struct sshd_config *cfg);
 /* The connection id of the current process ("" before sshd_audit_accept). */

@@ -32,10 +32,10 @@ enum sshd_action {
 
 struct sshd_decision {
 	enum sshd_action action;
-	int rule;	    /* 0-based policy rule, -1 when none matched */
-	unsigned rule_line; /* its line in the policy file, 0 if none */
-	bool via_nonroot;   /* granted by autogroup:nonroot: uid 0 must be refused */
-	bool via_localpart; /* granted by localpart:*@domain: the account may be provisioned */
+	int rule;	       /* 0-based policy rule, -1 when none matched */
+	unsigned rule_line;    /* its line in the policy file, 0 if none */
+	bool via_nonroot;      /* granted by autogroup:nonroot: uid 0 must be refused */
+	bool via_localpart;    /* granted by localpart:*@domain: the account may be provisioned */
 	bool enforce_recorder; /* enforceRecorder: no session unless it is recorded */
 	char reason[SSHD_REASON_MAX];
 	/* acceptEnv patterns copied out of the policy, NULL-terminated */

@@ -41,13 +41,14 @@
 #include "meshauth.h"
 #include "recorder.h"
 
-#define SSHD_TERM_MAX		 64
-#define SSHD_NS_PER_S		 1000000000ULL
-#define SSHD_EXIT_NO_RECORDING	 255 /* exit-status of a session refused or ended for want of recording */
-#define SSHD_EXIT_SIGNAL_BASE	 128 /* exitStatus of a session killed by a signal: 128 + signal */
-#define SSHD_REC_DEFAULT_COLS	 80  /* asciicast size of a session without a pty */
-#define SSHD_REC_DEFAULT_ROWS	 24
-#define SSHD_SESSION_ID_BYTES	 16
+#define SSHD_TERM_MAX 64
+#define SSHD_NS_PER_S 1000000000ULL
+#define SSHD_EXIT_NO_RECORDING \
+	255 /* exit-status of a session refused or ended for want of recording */
+#define SSHD_EXIT_SIGNAL_BASE 128 /* exitStatus of a session killed by a signal: 128 + signal */
+#define SSHD_REC_DEFAULT_COLS 80  /* asciicast size of a session without a pty */
+#define SSHD_REC_DEFAULT_ROWS 24
+#define SSHD_SESSION_ID_BYTES 16
 
 static uint8_t sshd_chan_iobuf[SSHD_CHAN_READ_MAX];
 
@@ -227,7 +228,8 @@ sshd_chan_free(struct sshd_chan *ch)
 		}
 	sshd_chan_session_end(ch);
 	if (ch->fwd_audit_host != NULL)
-		sshd_audit_forward(ch->conn, false, "local", ch->fwd_audit_host, ch->fwd_audit_port);
+		sshd_audit_forward(
+		    ch->conn, false, "local", ch->fwd_audit_host, ch->fwd_audit_port);
 	free(ch->fwd_audit_host);
 	sshd_chan_close_fd(ch, &ch->status_fd);
 	sshd_chan_close_fd(ch, &ch->err_fd);
@@ -445,8 +447,9 @@ sshd_chan_winch_cb(ssh_session s, ssh_channel c, int cols, int rows, int px, int
 	ch->ws.ws_row = (unsigned short)rows;
 	ch->ws.ws_xpixel = (unsigned short)px;
 	ch->ws.ws_ypixel = (unsigned short)py;
-	if (ch->rec != NULL && rec_resize(ch->rec, sshd_chan_clock_ns(CLOCK_MONOTONIC),
-				   (unsigned)cols, (unsigned)rows) != 0)
+	if (ch->rec != NULL &&
+	    rec_resize(
+		ch->rec, sshd_chan_clock_ns(CLOCK_MONOTONIC), (unsigned)cols, (unsigned)rows) != 0)
 		sshd_chan_rec_end(ch);
 	return ioctl(ch->ptm, TIOCSWINSZ, &ch->ws) == 0 ? 0 : -1;
 }
@@ -515,7 +518,6 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 {
 	struct sshd_conn *c = ch->conn;
 	const struct sshd_config *cfg = c->cfg;
-	char buf[MESH_ERROR_TEXT_MAX + 64];
 	struct mesh_error err;
 	struct rec_conf rc;
 	struct cast_header h;
@@ -537,12 +539,13 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 	h.connection_id = sshd_audit_conn_id();
 	h.command = command;
 	h.pty = ch->pty;
+	sshd_audit_enforce(c, rc.enforce);
 	mesh_error_clear(&err);
 	r = rec_session_open(&rc, &h, sshd_chan_clock_ns(CLOCK_REALTIME),
 	    sshd_chan_clock_ns(CLOCK_MONOTONIC), &ch->rec, &err);
 	if (r != 0) {
 		log_error("session of %s refused (enforceRecorder): cannot record: %s", c->user,
-		    mesh_error_format(&err, buf, sizeof(buf)));
+		    err.text[0] ? err.text : mesh_strerror(r));
 		ch->rec = NULL;
 		return r;
 	}

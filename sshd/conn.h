@@ -102,9 +102,9 @@ struct sshd_chan {
 	struct rec_session *rec;
 	char session_id[33];
 	bool sftp, audited_start, audited_end;
-	bool rec_refused;   /* enforceRecorder and no recording: refused at start */
-	bool rec_ended;	    /* enforceRecorder and the recording broke: ended */
-	bool rec_msg_sent;  /* the user was told on stderr */
+	bool rec_refused;     /* enforceRecorder and no recording: refused at start */
+	bool rec_ended;	      /* enforceRecorder and the recording broke: ended */
+	bool rec_msg_sent;    /* the user was told on stderr */
 	char *fwd_audit_host; /* direct-tcpip target, for forward.close */
 	unsigned fwd_audit_port;
 };

@@ -29,7 +29,7 @@ struct sshd_rec_conf {
 	char *spool_dir;    /* NULL: REC_DEFAULT_SPOOL_DIR */
 	uint64_t spool_max; /* bytes */
 	bool record_input;
-	char *shipper; /* RecordingShipper: NULL for the installed one */
+	char *shipper;	 /* RecordingShipper: NULL for the installed one */
 	bool no_shipper; /* RecordingShipper none: do not start one */
 };
 

@@ -21,12 +21,12 @@
 #define SSHD_SHIPPER_MAX_ARGS	    48
 
 struct sshd_shipper {
-	pid_t pid;		   /* 0: not running */
+	pid_t pid; /* 0: not running */
 	char *argv[SSHD_SHIPPER_MAX_ARGS + 1];
 	size_t argc;
-	int64_t start_at_ms;	   /* monotonic; when to (re)start; -1: never */
-	unsigned deaths;	   /* consecutive unexpected deaths */
-	bool replacing;		   /* SIGTERM sent for a reload: start the new one when reaped */
+	int64_t start_at_ms; /* monotonic; when to (re)start; -1: never */
+	unsigned deaths;     /* consecutive unexpected deaths */
+	bool replacing;	     /* SIGTERM sent for a reload: start the new one when reaped */
 };
 
 void sshd_shipper_init(struct sshd_shipper *s);
