@@ -81,4 +81,4 @@ noinst_PROGRAMS += bench/bench_recorder_events
 bench_bench_recorder_events_SOURCES = bench/bench_recorder_events.c
 bench_bench_recorder_events_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 bench_bench_recorder_events_LDADD = $(RECORDER_LIBS)
-EXTRA_DIST += bench/bench_recorder.sh
+EXTRA_DIST += bench/bench_recorder.sh bench/bench_recorder_sshd.sh

@@ -523,6 +523,19 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 	struct cast_header h;
 	int r;
 
+	if (cfg->rec.no_sessions) {
+		uint8_t id[SSHD_SESSION_ID_BYTES];
+
+		if (c->decision.enforce_recorder) {
+			log_error(
+			    "session of %s refused: enforceRecorder, and RecordSessions is no",
+			    c->user);
+			return MESH_ERR_DENIED;
+		}
+		randombytes_buf(id, sizeof(id));
+		rec_id_to_hex(id, ch->session_id);
+		return MESH_OK;
+	}
 	memset(&rc, 0, sizeof(rc));
 	rc.spool_dir = cfg->rec.spool_dir ? cfg->rec.spool_dir : REC_DEFAULT_SPOOL_DIR;
 	rc.spool_max_bytes = cfg->rec.spool_max;

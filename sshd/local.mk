@@ -30,7 +30,7 @@ dist_man_MANS += man/meshsshd.8 man/meshsshd.conf.5
 
 # Unit tests: configuration keywords and the session environment (pure parts).
 check_PROGRAMS += tests/unit/test_sshd_config
-tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c \
+tests_unit_test_sshd_config_SOURCES = tests/unit/test_sshd_config.c tests/unit/sshd_config_fixture.h \
 	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
 tests_unit_test_sshd_config_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
 tests_unit_test_sshd_config_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)
@@ -51,7 +51,7 @@ endif
 
 # Unit test: AuditSink / Recording* keywords (sshd/record_conf.c).
 check_PROGRAMS += tests/unit/test_sshd_record_conf
-tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
+tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c tests/unit/sshd_config_fixture.h \
 	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
 tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
 tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)

@@ -113,6 +113,15 @@ sshd_rec_conf_keyword(struct sshd_rec_conf *rc, const struct conf_line *l, struc
 		return conf_arg_uint(
 		    l, 0, SSHD_REC_MIN_SPOOL_MAX, SSHD_REC_SPOOL_MAX_LIMIT, &rc->spool_max, err);
 	}
+	if (strcasecmp(l->keyword, "RecordSessions") == 0) {
+		bool yes;
+
+		if ((r = conf_want_args(l, 1, false, err)) != 0 ||
+		    (r = conf_arg_bool(l, 0, &yes, err)) != 0)
+			return r;
+		rc->no_sessions = !yes;
+		return MESH_OK;
+	}
 	if (strcasecmp(l->keyword, "RecordInput") == 0) {
 		if ((r = conf_want_args(l, 1, false, err)) != 0)
 			return r;

@@ -1,6 +1,7 @@
 /*
  * Recording and audit keywords of meshsshd.conf (AuditSink, RecordingSink,
- * RecordingSpool, RecordingSpoolMaxSize, RecordInput, RecordingShipper): the struct they fill
+ * RecordingSpool, RecordingSpoolMaxSize, RecordInput, RecordingShipper,
+ * RecordSessions): the struct they fill
  * and the keyword hook sshd_config calls for keywords it does not know.
  * Sink lines are checked with recorder/sinkspec and kept as their text, to be
  * handed to meshssh-shipper.  With no sink lines, audit events and recordings
@@ -29,8 +30,9 @@ struct sshd_rec_conf {
 	char *spool_dir;    /* NULL: REC_DEFAULT_SPOOL_DIR */
 	uint64_t spool_max; /* bytes */
 	bool record_input;
-	char *shipper;	 /* RecordingShipper: NULL for the installed one */
-	bool no_shipper; /* RecordingShipper none: do not start one */
+	bool no_sessions; /* RecordSessions no: audit events only */
+	char *shipper;	  /* RecordingShipper: NULL for the installed one */
+	bool no_shipper;  /* RecordingShipper none: do not start one */
 };
 
 void sshd_rec_conf_init(struct sshd_rec_conf *rc);

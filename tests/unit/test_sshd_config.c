@@ -6,19 +6,7 @@
 
 #include <string.h>
 
-#include "sshd_config.h"
-#include "tap.h"
-
-static int
-parse(const char *text, struct sshd_config **out, struct mesh_error *err)
-{
-	int r;
-
-	mesh_error_clear(err);
-	if ((r = sshd_config_new(out)) != 0)
-		return r;
-	return sshd_config_parse(*out, text, strlen(text), err);
-}
+#include "sshd_config_fixture.h"
 
 static void
 test_defaults(void)
@@ -26,7 +14,7 @@ test_defaults(void)
 	struct sshd_config *c = NULL;
 	struct mesh_error err;
 
-	is_int(parse("", &c, &err), 0, "empty config parses");
+	is_int(sshd_test_parse("", &c, &err), 0, "empty config parses");
 	is_int(c->port, 22, "default port 22");
 	is_str(c->interface, "mesh0", "default interface mesh0");
 	is_int(c->nhost_keys, 2, "two default host keys");
@@ -66,7 +54,7 @@ test_keywords(void)
 			   "ClientAliveCountMax 4\n"
 			   "PrintMotd no\n";
 
-	is_int(parse(text, &c, &err), 0, "every keyword parses");
+	is_int(sshd_test_parse(text, &c, &err), 0, "every keyword parses");
 	if (err.code)
 		printf("#   %u: %s\n", err.line, err.text);
 	is_int(c->port, 2222, "Port");
@@ -93,16 +81,10 @@ test_keywords(void)
 	sshd_config_free(c);
 }
 
-struct bad_case {
-	const char *text;
-	unsigned line;
-	const char *needle;
-};
-
 static void
 test_errors(void)
 {
-	static const struct bad_case cases[] = {
+	static const struct sshd_bad_case cases[] = {
 	    {"Port 0\n", 1, "Port"},
 	    {"Port 22\nPort 70000\n", 2, "between 1 and 65535"},
 	    {"Bogus yes\n", 1, "unknown keyword \"Bogus\""},
@@ -117,26 +99,7 @@ test_errors(void)
 	    {"Port\n", 1, "expected 1 argument"},
 	    {"Interface averyveryverylongname\n", 0, "not an interface name"},
 	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sshd_config *c = NULL;
-		struct mesh_error err;
-		char name[128];
-
-		char *nl;
-
-		(void)snprintf(name, sizeof(name), "rejects %.40s", cases[i].text);
-		while ((nl = strchr(name, '\n')) != NULL)
-			*nl = ' ';
-		ok(parse(cases[i].text, &c, &err) < 0, name);
-		(void)snprintf(name, sizeof(name), "error line %u for case %zu", cases[i].line, i);
-		is_int(err.line, cases[i].line, name);
-		(void)snprintf(name, sizeof(name), "message mentions \"%s\"", cases[i].needle);
-		if (!ok(strstr(err.text, cases[i].needle) != NULL, name))
-			printf("#   message: %s\n", err.text);
-		sshd_config_free(c);
-	}
+	sshd_test_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 int

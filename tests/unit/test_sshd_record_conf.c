@@ -6,19 +6,7 @@
 
 #include <string.h>
 
-#include "sshd_config.h"
-#include "tap.h"
-
-static int
-parse(const char *text, struct sshd_config **out, struct mesh_error *err)
-{
-	int r;
-
-	mesh_error_clear(err);
-	if ((r = sshd_config_new(out)) != 0)
-		return r;
-	return sshd_config_parse(*out, text, strlen(text), err);
-}
+#include "sshd_config_fixture.h"
 
 static void
 test_defaults(void)
@@ -26,12 +14,14 @@ test_defaults(void)
 	struct sshd_config *c = NULL;
 	struct mesh_error err;
 
-	is_int(parse("", &c, &err), 0, "empty config parses");
+	is_int(sshd_test_parse("", &c, &err), 0, "empty config parses");
 	is_int(c->rec.naudit_sinks, 0, "no audit sink: embedded default");
 	is_int(c->rec.nrec_sinks, 0, "no recording sink: embedded default");
 	ok(c->rec.spool_dir == NULL, "spool: recorder default");
 	ok(c->rec.spool_max == SSHD_REC_DEFAULT_SPOOL_MAX, "spool max 256 MiB");
 	ok(!c->rec.record_input, "input not recorded by default");
+	ok(!c->rec.no_sessions, "sessions recorded by default");
+	ok(c->rec.shipper == NULL && !c->rec.no_shipper, "the installed shipper by default");
 	sshd_config_free(c);
 }
 
@@ -45,9 +35,11 @@ test_keywords(void)
 			   "RecordingSink file:/var/log/r\n"
 			   "RecordingSpool /var/spool/x\n"
 			   "RecordingSpoolMaxSize 2097152\n"
-			   "RecordInput yes\n";
+			   "RecordInput yes\n"
+			   "RecordingShipper /opt/ship\n"
+			   "RecordSessions no\n";
 
-	is_int(parse(text, &c, &err), 0, "recording keywords parse");
+	is_int(sshd_test_parse(text, &c, &err), 0, "recording keywords parse");
 	is_int(c->rec.naudit_sinks, 2, "two audit sinks");
 	is_str(c->rec.audit_sinks[0], "file:/var/log/a", "audit sink kept as written");
 	is_str(c->rec.audit_sinks[1], "syslog:logs.example:514", "second audit sink");
@@ -56,28 +48,29 @@ test_keywords(void)
 	is_str(c->rec.spool_dir, "/var/spool/x", "spool dir");
 	ok(c->rec.spool_max == 2097152, "spool max");
 	ok(c->rec.record_input, "RecordInput yes");
+	is_str(c->rec.shipper, "/opt/ship", "RecordingShipper path");
+	ok(c->rec.no_sessions, "RecordSessions no");
+	sshd_config_free(c);
+	is_int(sshd_test_parse("RecordingShipper /opt/ship\nRecordingShipper none\n", &c, &err), 0,
+	    "RecordingShipper none parses");
+	ok(c->rec.no_shipper && c->rec.shipper == NULL, "RecordingShipper none: no shipper");
 	sshd_config_free(c);
 }
 
 static void
 test_errors(void)
 {
-	static const char *const bad[] = {
-	    "Port 22\nAuditSink nosuch:/x\n",
-	    "Port 22\nRecordingSink\n",
-	    "Port 22\nRecordingSpool relative/dir\n",
-	    "Port 22\nRecordingSpoolMaxSize 10\n",
-	    "Port 22\nRecordInput maybe\n",
+	static const struct sshd_bad_case cases[] = {
+	    {"Port 22\nAuditSink nosuch:/x\n", 2, "nosuch"},
+	    {"Port 22\nRecordingSink\n", 2, "RecordingSink"},
+	    {"Port 22\nRecordingSpool relative/dir\n", 2, "not an absolute path"},
+	    {"Port 22\nRecordingSpoolMaxSize 10\n", 2, "RecordingSpoolMaxSize"},
+	    {"Port 22\nRecordInput maybe\n", 2, "RecordInput"},
+	    {"Port 22\nRecordingShipper ship\n", 2, "neither none nor an absolute path"},
+	    {"Port 22\nRecordSessions sometimes\n", 2, "RecordSessions"},
 	};
-	struct sshd_config *c = NULL;
-	struct mesh_error err;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ok(parse(bad[i], &c, &err) < 0, "bad recording line refused");
-		is_int(err.line, 2, "error names line 2");
-		sshd_config_free(c);
-		c = NULL;
-	}
+	sshd_test_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 int
