@@ -66,6 +66,7 @@ for s in d["data"]["result"]:
     for v in s["values"]:
         print(v[1])' "$E2E_TMP/audit.json"
 }
+audit_has() { audit_fetch | grep -q -- "$1"; }
 audit_has_start() { audit_fetch | grep '"type":"session.start"' | grep -q "$1"; }
 killed_delivered() { rec_export "$1" "$E2E_TMP/killed.cast" && grep -q 'killed-marker 20' "$E2E_TMP/killed.cast"; }
 
@@ -151,7 +152,20 @@ E2E_READY_TIMEOUT_S=60 e2e_wait_for killed_delivered "$KILLED_ID"
 e2e_ok $? "it holds what the client saw before the kill"
 e2e_like "$(grep "^$KILLED_ID" <(rec_list))" ' open ' "it is listed as open (no exit event)"
 
-# ---- 5. every audit event exactly once
+# ---- 5. sftp and forwards are audit events too; every event exactly once
+printf 'ls\n' >"$E2E_TMP/sftp.batch"
+e2e_capture e2e_sftp -b "$E2E_TMP/sftp.batch" web-1
+e2e_is "$E2E_RC" 0 "an sftp session runs" || e2e_diag "$E2E_ERR"
+FPORT=$((40000 + RANDOM % 10000))
+e2e_bg "$E2E_TMP/fwd" e2e_ssh -N -o ExitOnForwardFailure=yes -L "127.0.0.1:$FPORT:127.0.0.1:$LPORT" web-1
+FWD_PID=$E2E_BG_PID
+e2e_wait_for e2e_listening "$E2E_NS_C" "$FPORT"
+e2e_in_client curl -sf "http://127.0.0.1:$FPORT/stats" >/dev/null
+e2e_ok $? "a local forward (ssh -L) carries a connection"
+e2e_kill "$FWD_PID"
+e2e_capture e2e_ssh -o ExitOnForwardFailure=yes -R "127.0.0.1:$((FPORT + 1)):127.0.0.1:9" web-1 true
+e2e_is "$E2E_RC" 0 "a session with a remote forward (ssh -R) runs"
+E2E_READY_TIMEOUT_S=60 e2e_wait_for audit_has '"direction":"remote"[^}]*"type":"forward.close"\|"type":"forward.close"[^}]*"direction":"remote"'
 E2E_READY_TIMEOUT_S=60 e2e_wait_for audit_has_start "$KILLED_ID"
 audit_fetch >"$E2E_TMP/audit.lines"
 python3 - "$E2E_TMP/audit.lines" "$EXEC_ID" "$PTY_ID" <<'EOF' >"$E2E_TMP/audit.check"
@@ -161,15 +175,24 @@ seqs = sorted(e["seq"] for e in evs)
 print("gapless" if seqs == list(range(seqs[0], seqs[0] + len(seqs))) and seqs[0] == 0 else "seqs %r" % seqs)
 print("unique" if len({e["id"] for e in evs}) == len(evs) else "dup ids")
 types = {e["type"] for e in evs}
-for t in ("connection.accept", "policy.decision", "session.start", "session.end", "recording.start"):
+for t in ("connection.accept", "policy.decision", "session.start", "session.end", "recording.start",
+          "sftp.start", "sftp.end", "forward.open", "forward.close"):
     print("has " + t if t in types else "missing " + t)
+fw = sorted((e["type"], e["direction"], e["target"]) for e in evs if e["type"].startswith("forward."))
+print("forwards %r" % fw)
+sftp = [e["sessionID"] for e in evs if e["type"].startswith("sftp.")]
+print("sftp paired" if len(sftp) == 2 and sftp[0] == sftp[1] else "sftp %r" % sftp)
 end = {e["sessionID"]: e.get("exitStatus") for e in evs if e["type"] == "session.end"}
 print("exec exit %s" % end.get(sys.argv[2]))
 print("pty exit %s" % end.get(sys.argv[3]))
 EOF
 e2e_has "$(cat "$E2E_TMP/audit.check")" gapless "audit seq has no gap and no repeat"
 e2e_has "$(cat "$E2E_TMP/audit.check")" unique "audit ids are unique"
-e2e_unlike "$(cat "$E2E_TMP/audit.check")" missing "connection, decision, session and recording events all arrived"
+e2e_unlike "$(cat "$E2E_TMP/audit.check")" missing "connection, decision, session, recording, sftp and forward events all arrived" ||
+	e2e_diag "$(cat "$E2E_TMP/audit.check")"
+e2e_has "$(cat "$E2E_TMP/audit.check")" "('forward.close', 'local', '127.0.0.1:$LPORT'), ('forward.close', 'remote', '127.0.0.1:$((FPORT + 1))'), ('forward.open', 'local', '127.0.0.1:$LPORT'), ('forward.open', 'remote', '127.0.0.1:$((FPORT + 1))')" \
+	"forward.open/close for the local and the remote forward, with their targets"
+e2e_has "$(cat "$E2E_TMP/audit.check")" "sftp paired" "sftp.start and sftp.end share a session id"
 e2e_has "$(cat "$E2E_TMP/audit.check")" "exec exit 3" "session.end of the exec carries exit status 3"
 e2e_has "$(cat "$E2E_TMP/audit.check")" "pty exit 7" "session.end of the pty session carries exit status 7"
 
