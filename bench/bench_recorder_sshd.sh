@@ -2,10 +2,11 @@
 # bench_recorder_sshd: bulk throughput of a pty session through meshsshd,
 # recorded vs the same session unrecorded, in one run.
 #
-# Two meshsshd instances in one fresh network namespace, reached over its
-# loopback (mesh addresses on lo, as in bench/bench_sshd.sh): port 22 records
-# (the default; spool in the run's temp dir, its shipper delivering to a file
-# sink at the same time), port 2022 has RecordSessions no (the anchor).  The
+# Three meshsshd instances in one fresh network namespace, reached over its
+# loopback (mesh addresses on lo, as in bench/bench_sshd.sh): port 2022 has
+# RecordSessions no (the anchor); port 2023 records into a spool that no
+# shipper reads (the session's own cost); port 22 records with its shipper
+# delivering to a file sink at the same time (what a server does).  The
 # stock OpenSSH client asks for a pty (-tt) and the session prints
 # BENCH_MIB MiB (default 256) of 79-column text lines; the client's output
 # goes to /dev/null.  The servers take turns, BENCH_RUNS (default 5) runs
@@ -36,6 +37,7 @@ BENCH_MIB=${BENCH_MIB:-256}
 BENCH_RUNS=${BENCH_RUNS:-5}
 REC_PORT=22
 PLAIN_PORT=2022
+SPOOL_PORT=2023
 
 die() {
 	echo "bench_recorder_sshd: $*" >&2
@@ -94,10 +96,15 @@ start_server() { # start_server NAME PORT EXTRA-CONF
 	e2e_wait_for e2e_listening "$E2E_NS_S" "$port" || die "meshsshd ($name) did not start: $(tail -n 3 "$T/$name.log")"
 }
 start_server rec "$REC_PORT" ""
-start_server plain "$PLAIN_PORT" "RecordSessions no"
+start_server plain "$PLAIN_PORT" "RecordSessions no
+RecordingSpool $T/spool-plain
+RecordingShipper none"
+start_server spool "$SPOOL_PORT" "RecordingSpool $T/spool-only
+RecordingSpoolMaxSize $((8 * 1024 * 1024 * 1024))
+RecordingShipper none"
 
 cat >"$T/bench_config" <<EOF
-Host rec plain
+Host rec plain spool
   HostName $E2E_SRV_ADDR4
   BindAddress $E2E_CLI_ADDR4
   User $E2E_USER
@@ -117,6 +124,8 @@ Host rec
   Port $REC_PORT
 Host plain
   Port $PLAIN_PORT
+Host spool
+  Port $SPOOL_PORT
 EOF
 SSH="ssh -F $T/bench_config"
 LINE=$(printf 'x%.0s' $(seq 1 78))
@@ -133,21 +142,25 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 : >"$T/t-rec"
 : >"$T/t-plain"
+: >"$T/t-spool"
 for _ in $(seq "$BENCH_RUNS"); do
-	for h in plain rec; do
+	for h in plain spool rec; do
 		v=$(once "$h") && echo "$v" >>"$T/t-$h"
 	done
+	rm -rf "$T/spool-only" # the spool-only server's spool would only grow
 done
 tp=$(median <"$T/t-plain")
+ts=$(median <"$T/t-spool")
 tr=$(median <"$T/t-rec")
-[ -n "$tp" ] && [ -n "$tr" ] || die "a run failed: $(tail -n 3 "$T/rec.log" "$T/plain.log")"
+[ -n "$tp" ] && [ -n "$ts" ] && [ -n "$tr" ] || die "a run failed: $(tail -n 3 "$T"/*.log)"
 spool_bytes=$(du -sb "$T/spool" | awk '{ print $1 }')
 sink_bytes=$(du -sb "$T/sink" 2>/dev/null | awk '{ print $1 }')
 echo "pty bulk through meshsshd, $BENCH_MIB MiB of text, median of $BENCH_RUNS (runs alternate):"
 echo "| session | MiB/s | ratio |"
 echo "| --- | --- | --- |"
 echo "| unrecorded (RecordSessions no, anchor) | $(awk -v m="$BENCH_MIB" -v s="$tp" 'BEGIN { printf "%.1f", m / s }') | 1.00 |"
-echo "| recorded (spool, shipper to a file sink) | $(awk -v m="$BENCH_MIB" -v s="$tr" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$tr" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| recorded, spool only (no shipper running) | $(awk -v m="$BENCH_MIB" -v s="$ts" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$ts" 'BEGIN { printf "%.2f", a / b }') |"
+echo "| recorded, shipper delivering to a file sink | $(awk -v m="$BENCH_MIB" -v s="$tr" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$tr" 'BEGIN { printf "%.2f", a / b }') |"
 echo "recording on disk after $BENCH_RUNS sessions: spool $spool_bytes bytes (not yet shipped), file sink ${sink_bytes:-0} bytes"
 echo "  = $(awk -v a="$sink_bytes" -v b="$spool_bytes" -v n="$BENCH_RUNS" -v m="$BENCH_MIB" 'BEGIN { printf "%.2f", (a + b) / (n * m * 1048576) }') bytes per byte of output"
 echo "# CPU pressure now: $(head -n 1 /proc/pressure/cpu 2>/dev/null || echo unknown)"
