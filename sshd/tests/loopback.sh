@@ -47,6 +47,8 @@ HostKey $T/ssh_host_ed25519_key
 HostKey $T/ssh_host_ecdsa_key
 PidFile $T/$name.pid
 TestUnboundListen yes
+RecordingSpool $T/spool
+RecordingShipper none
 $extra
 CONF
 		"$D" -f "$T/$name.conf" -D >"$T/$name.log" 2>&1 &

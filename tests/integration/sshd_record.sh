@@ -94,6 +94,9 @@ e2e_like "$(head -n 1 "$C")" '"width":[0-9]+,"height":[0-9]+' "header: terminal 
 e2e_has "$(cat "$C")" '"o", "exec-marker-out\n"' "stdout is an output event"
 e2e_has "$(cat "$C")" '"e", "exec-marker-err\n"' "stderr is an \"e\" event"
 e2e_like "$(tail -n 1 "$C")" '"x", "3"' "the exit status is recorded"
+cast_cat "$C" "$E2E_TMP/exec.replay"
+e2e_is "$(od -c "$E2E_TMP/exec.replay")" "$(printf 'exec-marker-out\n' | od -c)" \
+	"asciinema cat of the exec's Loki export = its stdout, byte for byte"
 
 # ---- 2. an interactive pty session: input, a resize, byte-for-byte replay
 e2e_pty_new
