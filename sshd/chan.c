@@ -329,6 +329,10 @@ sshd_chan_read_status(struct sshd_chan *ch)
 
 			memcpy(&pid, ch->status_buf, sizeof(pid));
 			ch->child = (pid_t)pid;
+			if (ch->rec_ended) { /* the recording broke before the pid was known */
+				(void)kill(-ch->child, SIGKILL);
+				(void)kill(ch->child, SIGKILL);
+			}
 		}
 		if (ch->status_len < sizeof(ch->status_buf))
 			return;

@@ -56,3 +56,12 @@ tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c te
 tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
 tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_record_conf
+
+# Unit test: the listener's control of meshssh-shipper (sshd/shipper_ctl.c).
+check_PROGRAMS += tests/unit/test_rec_shipper_ctl
+tests_unit_test_rec_shipper_ctl_SOURCES = tests/unit/test_rec_shipper_ctl.c \
+	tests/unit/sshd_config_fixture.h sshd/shipper_ctl.c sshd/shipper_ctl.h \
+	sshd/sshd_config.c sshd/sshd_config.h sshd/record_conf.c sshd/record_conf.h
+tests_unit_test_rec_shipper_ctl_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
+tests_unit_test_rec_shipper_ctl_LDADD = recorder/librecorder_core.a $(UNIT_LDADD) $(OIDC_LIBS)
+TESTS += tests/unit/test_rec_shipper_ctl
