@@ -163,4 +163,5 @@ echo "| recorded, spool only (no shipper running) | $(awk -v m="$BENCH_MIB" -v s
 echo "| recorded, shipper delivering to a file sink | $(awk -v m="$BENCH_MIB" -v s="$tr" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$tr" 'BEGIN { printf "%.2f", a / b }') |"
 echo "recording on disk after $BENCH_RUNS sessions: spool $spool_bytes bytes (not yet shipped), file sink ${sink_bytes:-0} bytes"
 echo "  = $(awk -v a="$sink_bytes" -v b="$spool_bytes" -v n="$BENCH_RUNS" -v m="$BENCH_MIB" 'BEGIN { printf "%.2f", (a + b) / (n * m * 1048576) }') bytes per byte of output"
+echo "# seconds per run: unrecorded $(tr '\n' ' ' <"$T/t-plain")| spool only $(tr '\n' ' ' <"$T/t-spool")| shipper $(tr '\n' ' ' <"$T/t-rec")"
 echo "# CPU pressure now: $(head -n 1 /proc/pressure/cpu 2>/dev/null || echo unknown)"

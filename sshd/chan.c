@@ -49,6 +49,7 @@
 #define SSHD_REC_DEFAULT_COLS 80  /* asciicast size of a session without a pty */
 #define SSHD_REC_DEFAULT_ROWS 24
 #define SSHD_SESSION_ID_BYTES 16
+#define SSHD_CHAN_FILLS_MAX   32 /* reads gathered into one buffer before it is sent */
 
 static uint8_t sshd_chan_iobuf[SSHD_CHAN_READ_MAX];
 
@@ -248,6 +249,35 @@ sshd_chan_free(struct sshd_chan *ch)
 	free(ch);
 }
 
+/*
+ * Fill iobuf (up to room) with reads from fd: a pty master hands out a few
+ * KiB a read, and one fill is then one recorder append and one packet.
+ * Returns the bytes read; *again when fd had no more, *eof at its end.
+ */
+static size_t
+sshd_chan_fill(int fd, size_t room, bool *again, bool *eof)
+{
+	size_t got = 0;
+	int i;
+
+	for (i = 0; i < SSHD_CHAN_FILLS_MAX && got < room; i++) {
+		ssize_t n = read(fd, sshd_chan_iobuf + got, room - got);
+
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			*again = true;
+		else
+			*eof = true; /* 0, EIO (pty slave gone) or a real error */
+		break;
+	}
+	return got;
+}
+
 /* Child/socket -> client, while the client's window has room. */
 static void
 sshd_chan_read_out(struct sshd_chan *ch, int fd, bool is_err, bool drain)
@@ -257,17 +287,17 @@ sshd_chan_read_out(struct sshd_chan *ch, int fd, bool is_err, bool drain)
 
 	for (i = 0; i < SSHD_CHAN_READS_PER_WAKE && !*eof; i++) {
 		uint32_t win = ssh_channel_window_size(ch->ch);
-		ssize_t n;
+		bool again = false;
+		size_t n;
 		int w;
 
 		if (win == 0)
 			return;
-		n = read(fd, sshd_chan_iobuf,
-		    win < sizeof(sshd_chan_iobuf) ? win : sizeof(sshd_chan_iobuf));
+		n = sshd_chan_fill(
+		    fd, win < sizeof(sshd_chan_iobuf) ? win : sizeof(sshd_chan_iobuf), &again, eof);
 		if (n > 0) {
 			/* recorded before the client sees it */
-			if (ch->rec != NULL &&
-			    !sshd_chan_rec_out(ch, is_err, sshd_chan_iobuf, (size_t)n))
+			if (ch->rec != NULL && !sshd_chan_rec_out(ch, is_err, sshd_chan_iobuf, n))
 				return;
 			w = is_err ? ssh_channel_write_stderr(ch->ch, sshd_chan_iobuf, (uint32_t)n)
 				   : ssh_channel_write(ch->ch, sshd_chan_iobuf, (uint32_t)n);
@@ -275,16 +305,12 @@ sshd_chan_read_out(struct sshd_chan *ch, int fd, bool is_err, bool drain)
 				*eof = true;
 				ch->dead = true;
 			}
-			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (again) {
 			if (drain)
 				*eof = true;
 			return;
 		}
-		*eof = true; /* 0, EIO (pty slave gone) or a real error */
 	}
 }
 
