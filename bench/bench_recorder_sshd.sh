@@ -12,6 +12,10 @@
 # goes to /dev/null.  The servers take turns, BENCH_RUNS (default 5) runs
 # each; the median of each is reported with the ratio recorded/unrecorded
 # (target >= 0.90), and the recording's bytes on disk per MiB of output.
+# Wall-clock throughput swings with the load of a shared machine, so each
+# server also runs in its own cpuacct cgroup (v1) and the CPU seconds its
+# processes (connection process, and the shipper for port 22) spent per run
+# are reported too: that ratio is the recorder's cost, load or not.
 #
 #   bench/bench_recorder_sshd.sh [BUILDDIR]   (default: ./build-bench, an
 #   optimised build without sanitizers, configured and built if missing)
@@ -55,7 +59,14 @@ E2E_NS_C=""
 E2E_USER=bru$E2E_ID
 E2E_OTHER=bro$E2E_ID
 E2E_WG_S=lo
-trap e2e_cleanup EXIT
+CG_ROOT=/sys/fs/cgroup/cpuacct
+CGS=""
+bench_cleanup() {
+	local cg
+	e2e_cleanup
+	for cg in $CGS; do rmdir "$cg" 2>/dev/null; done
+}
+trap bench_cleanup EXIT
 trap 'exit 1' INT TERM
 E2E_TMP=$(mktemp -d "/tmp/meshssh-benchrec-$E2E_ID.XXXXXX") || die "mktemp failed"
 chmod 755 "$E2E_TMP"
@@ -93,8 +104,13 @@ start_server() { # start_server NAME PORT EXTRA-CONF
 	nsenter -t "$anchor" -m -n "$E2E_MESHSSHD" -f "$T/$name.conf" -D >"$T/$name.log" 2>&1 &
 	pid=$!
 	e2e_track "$pid"
+	if [ -d "$CG_ROOT" ] && mkdir "$CG_ROOT/meshssh-bench-$E2E_ID-$name" 2>/dev/null; then
+		CGS="$CGS $CG_ROOT/meshssh-bench-$E2E_ID-$name"
+		echo "$pid" >"$CG_ROOT/meshssh-bench-$E2E_ID-$name/cgroup.procs"
+	fi
 	e2e_wait_for e2e_listening "$E2E_NS_S" "$port" || die "meshsshd ($name) did not start: $(tail -n 3 "$T/$name.log")"
 }
+cpu_ns() { cat "$CG_ROOT/meshssh-bench-$E2E_ID-$1/cpuacct.usage" 2>/dev/null || echo 0; }
 start_server rec "$REC_PORT" ""
 start_server plain "$PLAIN_PORT" "RecordSessions no
 RecordingSpool $T/spool-plain
@@ -131,11 +147,15 @@ SSH="ssh -F $T/bench_config"
 LINE=$(printf 'x%.0s' $(seq 1 78))
 GEN="yes $LINE | head -c $((BENCH_MIB * 1048576))"
 
-once() { # once HOST: seconds for the bulk pty session
-	local t0 t1
+once() { # once HOST: seconds for the bulk pty session; its server's CPU seconds to $T/c-HOST
+	local t0 t1 c0 c1
+	c0=$(cpu_ns "$1")
 	t0=$(date +%s%N)
 	in_ns $SSH -tt "$1" "$GEN" </dev/null >/dev/null || return 1
 	t1=$(date +%s%N)
+	sleep 0.2 # the connection process exits after the client
+	c1=$(cpu_ns "$1")
+	awk -v ns=$((c1 - c0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }' >>"$T/c-$1"
 	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
@@ -143,6 +163,9 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 : >"$T/t-rec"
 : >"$T/t-plain"
 : >"$T/t-spool"
+: >"$T/c-rec"
+: >"$T/c-plain"
+: >"$T/c-spool"
 for _ in $(seq "$BENCH_RUNS"); do
 	for h in plain spool rec; do
 		v=$(once "$h") && echo "$v" >>"$T/t-$h"
@@ -161,7 +184,19 @@ echo "| --- | --- | --- |"
 echo "| unrecorded (RecordSessions no, anchor) | $(awk -v m="$BENCH_MIB" -v s="$tp" 'BEGIN { printf "%.1f", m / s }') | 1.00 |"
 echo "| recorded, spool only (no shipper running) | $(awk -v m="$BENCH_MIB" -v s="$ts" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$ts" 'BEGIN { printf "%.2f", a / b }') |"
 echo "| recorded, shipper delivering to a file sink | $(awk -v m="$BENCH_MIB" -v s="$tr" 'BEGIN { printf "%.1f", m / s }') | $(awk -v a="$tp" -v b="$tr" 'BEGIN { printf "%.2f", a / b }') |"
+cp=$(median <"$T/c-plain")
+cs=$(median <"$T/c-spool")
+cr=$(median <"$T/c-rec")
+if [ "$CGS" != "" ]; then
+	echo "server CPU seconds per session (cpuacct, median):"
+	echo "| session | CPU s | × unrecorded | recorder's CPU per MiB |"
+	echo "| --- | --- | --- | --- |"
+	echo "| unrecorded (anchor) | $cp | 1.00 | |"
+	echo "| recorded, spool only | $cs | $(awk -v a="$cs" -v b="$cp" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$cs" -v b="$cp" -v m="$BENCH_MIB" 'BEGIN { printf "%.1f ms", (a - b) / m * 1000 }') |"
+	echo "| recorded, with the shipper's CPU | $cr | $(awk -v a="$cr" -v b="$cp" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$cr" -v b="$cp" -v m="$BENCH_MIB" 'BEGIN { printf "%.1f ms", (a - b) / m * 1000 }') |"
+fi
 echo "recording on disk after $BENCH_RUNS sessions: spool $spool_bytes bytes (not yet shipped), file sink ${sink_bytes:-0} bytes"
 echo "  = $(awk -v a="$sink_bytes" -v b="$spool_bytes" -v n="$BENCH_RUNS" -v m="$BENCH_MIB" 'BEGIN { printf "%.2f", (a + b) / (n * m * 1048576) }') bytes per byte of output"
 echo "# seconds per run: unrecorded $(tr '\n' ' ' <"$T/t-plain")| spool only $(tr '\n' ' ' <"$T/t-spool")| shipper $(tr '\n' ' ' <"$T/t-rec")"
+echo "# server CPU s per run: unrecorded $(tr '\n' ' ' <"$T/c-plain")| spool only $(tr '\n' ' ' <"$T/c-spool")| shipper $(tr '\n' ' ' <"$T/c-rec")"
 echo "# CPU pressure now: $(head -n 1 /proc/pressure/cpu 2>/dev/null || echo unknown)"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@
 #define SSHD_SHIPPER_NUM_MAX   24 /* digits of a uint64_t, with room */
 #define SSHD_SHIPPER_WAIT_STEP 50 /* ms between checks while stopping */
 #define SSHD_SHIPPER_SINK_FILE "file:" SSHD_REC_DEFAULT_SINK_DIR
+/* Sessions first: the spool absorbs what the shipper has not caught up with. */
+#define SSHD_SHIPPER_NICE 10
 
 static int64_t
 sshd_shipper_now_ms(void)
@@ -178,6 +181,7 @@ sshd_shipper_tick(struct sshd_shipper *s, int64_t now_ms)
 		(void)signal(SIGTERM, SIG_DFL);
 		(void)signal(SIGINT, SIG_IGN); /* stopped by meshsshd, not by ^C on its terminal */
 		(void)signal(SIGCHLD, SIG_DFL);
+		(void)setpriority(PRIO_PROCESS, 0, SSHD_SHIPPER_NICE);
 		execv(s->argv[0], s->argv);
 		fprintf(stderr, "meshsshd: exec %s: %s\n", s->argv[0], strerror(errno));
 		_exit(127);

@@ -4,7 +4,8 @@
  * it dies, restarted with the new arguments when a SIGHUP reload changed
  * them, and stopped with SIGTERM when meshsshd stops.  The shipper delivers
  * the spool that the connection processes append to; it is never in a
- * session's path.  RecordingShipper none leaves shipping to someone else.
+ * session's path, and it runs at a lower CPU priority (nice 10) than the
+ * sessions, whose bursts the spool absorbs.  RecordingShipper none leaves shipping to someone else.
  */
 #ifndef MESH_SSHD_SHIPPER_CTL_H
 #define MESH_SSHD_SHIPPER_CTL_H
