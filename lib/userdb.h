@@ -36,10 +36,16 @@
 /* Test builds only: a directory that replaces USERDB_DIR_DEFAULT (secure_getenv). */
 #define USERDB_DIR_ENV	    "MESH_USERDB_DIR"
 #define USERDB_INDEX_SUFFIX ".idx"
-#define USERDB_RECHECK_MS   1000	  /* stat at least this often regardless */
-#define USERDB_NAME_MAX	    32		  /* longest login name we publish (useradd's limit) */
-#define USERDB_LINE_MAX	    (1024 * 1024) /* a group line of ~100k members */
-#define USERDB_PWLINE_MAX   4096	  /* one passwd line */
+/*
+ * Memberships of host groups that live in another NSS source (a mapped
+ * system group such as sudo): group(5) lines served to initgroups only, so
+ * `getent group` lists such a group once, from its own source.
+ */
+#define USERDB_GROUP_SYSTEM_FILE "group.system"
+#define USERDB_RECHECK_MS	 1000	       /* stat at least this often regardless */
+#define USERDB_NAME_MAX		 32	       /* longest login name we publish (useradd's limit) */
+#define USERDB_LINE_MAX		 (1024 * 1024) /* a group line of ~100k members */
+#define USERDB_PWLINE_MAX	 4096	       /* one passwd line */
 
 enum userdb_kind {
 	USERDB_PASSWD = 0,

@@ -12,7 +12,7 @@ lib_libuserdb_pic_la_SOURCES = $(USERDB_SOURCES) lib/error.c lib/error.h
 lib_libuserdb_pic_la_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS)
 lib_libuserdb_pic_la_LDFLAGS =
 lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h \
-	lib/userdb_systemd.c lib/userdb_systemd.h
+	lib/userdb_systemd.c lib/userdb_systemd.h lib/hostsdb_publish.c
 USERDB_LIBS = lib/libuserdb.a
 # programs that provision (meshsshd, meshctl) read the userdb too
 MESHCORE_LIBS += $(USERDB_LIBS)
