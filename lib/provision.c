@@ -966,10 +966,12 @@ provision_ensure(const struct provision_conf *c, const struct netmap_user *u,
 		log_info("provision: new account %s uid %u for %s", a->name, a->uid, u->login);
 	} else {
 		if (a->removed) {
-			a->removed = false;
-			dirty = true;
-			log_info("provision: account %s uid %u for %s reactivated", a->name, a->uid,
-			    u->login);
+			/* an operator's removal sticks until an operator undoes it */
+			r = mesh_error_set(err, MESH_ERR_PERM, 0, 0,
+			    "account %s (uid %u) was deprovisioned on this host; "
+			    "an administrator can run 'meshctl users restore %s'",
+			    a->name, a->uid, a->name);
+			goto out;
 		}
 		dirty |= str_changed(&a->login, login);
 		dirty |= str_changed(&a->groups, groups);
@@ -990,8 +992,9 @@ out:
 	return r;
 }
 
-int
-provision_remove(const struct provision_conf *c, const char *key, struct mesh_error *err)
+/* Set the removed flag of the account named by key (name, login or id). */
+static int
+set_removed(const struct provision_conf *c, const char *key, bool removed, struct mesh_error *err)
 {
 	struct state s;
 	struct lock lk;
@@ -1016,19 +1019,52 @@ provision_remove(const struct provision_conf *c, const char *key, struct mesh_er
 		r = mesh_error_set(err, MESH_ERR_NOTFOUND, 0, 0, "no mesh account '%s'", key);
 		goto out;
 	}
-	if (s.a[hit].removed) {
+	if (s.a[hit].removed == removed) {
 		r = MESH_OK;
 		goto out;
 	}
-	s.a[hit].removed = true;
+	s.a[hit].removed = removed;
+	/* groups come back from the netmap at the next login */
 	s.a[hit].groups[0] = '\0';
 	if ((r = state_store(c, &s, err)) != 0)
 		goto out;
-	log_info("provision: account %s uid %u removed (files kept, login refused)", s.a[hit].name,
-	    s.a[hit].uid);
+	if (removed)
+		log_info("provision: account %s uid %u removed (files kept, login refused)",
+		    s.a[hit].name, s.a[hit].uid);
+	else
+		log_info("provision: account %s uid %u restored", s.a[hit].name, s.a[hit].uid);
 out:
 	state_free(&s);
 	lock_release(&lk);
+	return r;
+}
+
+int
+provision_remove(const struct provision_conf *c, const char *key, struct mesh_error *err)
+{
+	return set_removed(c, key, true, err);
+}
+
+int
+provision_restore(const struct provision_conf *c, const char *key, struct mesh_error *err)
+{
+	return set_removed(c, key, false, err);
+}
+
+int
+provision_lookup(const struct provision_conf *c, const char *name)
+{
+	struct userdb_file f;
+	struct userdb_span line;
+	char path[2 * PROVISION_PATH_MAX];
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/passwd", conf_dir(c)) >= (int)sizeof(path) ||
+	    userdb_file_init(&f, USERDB_PASSWD, path) != 0)
+		return MESH_ERR_RANGE;
+	if ((r = userdb_file_refresh(&f)) == 0)
+		r = userdb_lookup_name(&f, name, &line);
+	userdb_file_close(&f);
 	return r;
 }
 

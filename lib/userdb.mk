@@ -46,6 +46,8 @@ check_PROGRAMS += tests/integration/pam_helper
 tests_integration_pam_helper_SOURCES = tests/integration/pam_helper.c
 tests_integration_pam_helper_LDADD = $(PAM_LIBS)
 INTEGRATION_TESTS += tests/integration/pam_mesh.sh
+# the whole path: OpenSSH client, meshsshd provisioning, pam_mesh, libnss_mesh
+INTEGRATION_TESTS += tests/integration/accounts_login.sh
 TESTS += tests/integration/nss_exports.sh
 EXTRA_DIST += tests/integration/nss_exports.sh
 
