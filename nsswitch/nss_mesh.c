@@ -5,8 +5,11 @@
  * glibc's rules, kept here: ERANGE (with TRYAGAIN) only when the caller's
  * buffer is too small, *errnop set on every return, thread-safe (one mutex
  * per database), no network, no blocking, no call back into NSS, links libc
- * alone.  A missing or unsafe data file means UNAVAIL; a replaced file is
- * picked up on the next call (one stat per call).  Only _nss_mesh_* symbols
+ * alone.  A missing or unsafe data file means UNAVAIL.  The maps are kept
+ * across calls: a lookup makes no system call; a replaced file is picked
+ * up on the next call (the writer flags the mapped index as superseded) or,
+ * for hand edits, within USERDB_RECHECK_MS; a busy process gets its maps
+ * pre-faulted once (lib/userdb.h), so lookups take no page faults either.  Only _nss_mesh_* symbols
  * are exported (nsswitch/nss_mesh.sym).
  */
 #include "config.h"
