@@ -101,8 +101,12 @@ EOF
 ProvisionUsers yes
 ProvisionHomeBase $E2E_HOMES
 ProvisionGroupMap group:admins sudo
+ProvisionGroupMap group:admins mesh-admins
 ProvisionGroupMap group:eng mesh-eng
 EOF
+	# the shipped sudoers rule, installed as documented (pam_mesh(8))
+	mkdir -p "$t/etc-up/sudoers.d" &&
+		install -m 0440 "$top_srcdir/etc/sudoers.d/meshssh" "$t/etc-up/sudoers.d/meshssh"
 }
 e2e_setup
 T=$E2E_TMP
@@ -182,10 +186,11 @@ e2e_is "$E2E_RC" 0 "login as $A_NAME runs the command"
 mapfile -t L <<<"$E2E_OUT"
 gid_sudo=$(getent group sudo | cut -d: -f3)
 gid_eng=$(srv getent group mesh-eng | cut -d: -f3)
+gid_admins=$(srv getent group mesh-admins | cut -d: -f3)
 e2e_is "${L[0]}" "$A_NAME" "id -un"
 e2e_is "$(printf '%s\n' ${L[1]} | sort -n | tr '\n' ' ')" \
-	"$(printf '%s\n' "$uid_a" "$gid_sudo" "$gid_eng" | sort -n | tr '\n' ' ')" \
-	"id -G: personal group, sudo (group:admins) and mesh-eng (group:eng)"
+	"$(printf '%s\n' "$uid_a" "$gid_sudo" "$gid_admins" "$gid_eng" | sort -n | tr '\n' ' ')" \
+	"id -G: personal group, sudo and mesh-admins (group:admins), mesh-eng (group:eng)"
 e2e_is "${L[2]}" "$uid_a:$uid_a:700" "home owned by the user, mode 0700"
 e2e_is "${L[3]}" "$E2E_HOMES/$A_NAME" "home under ProvisionHomeBase"
 e2e_is "${L[4]}" "$A_NAME:$uid_a" "a file made in the home is the user's (name resolved in the session)"
@@ -198,6 +203,17 @@ e2e_like "$(srv ls -ld "$E2E_HOMES/$A_NAME")" "^drwx------ +[0-9]+ $A_NAME $A_NA
 e2e_is "$(srv getent passwd "$uid_a" | cut -d: -f1)" "$A_NAME" "getent passwd by uid on the server"
 e2e_is "$(srv getent group | grep -c '^sudo:')" 1 "getent group lists sudo once (files), not again from mesh"
 e2e_like "$(srv id -Gn "$A_NAME")" "(^| )sudo( |\$)" "id -Gn on the server: the mapped system group via initgroups"
+
+# ---- sudo through the one static rule of etc/sudoers.d/meshssh
+if command -v sudo >/dev/null 2>&1 && command -v visudo >/dev/null 2>&1; then
+	e2e_ok "$(srv visudo -c -q -f /etc/sudoers.d/meshssh >/dev/null && echo 0 || echo 1)" \
+		"the shipped sudoers file passes visudo -c"
+	e2e_is "$(as_a 'sudo -n id -u' 2>/dev/null)" 0 "a member of group:admins (mesh-admins) gets sudo"
+	e2e_capture as_b 'id -un; sudo -n id -u'
+	e2e_is "$E2E_OUT" "$B_NAME" "a mesh account outside group:admins does not"
+else
+	e2e_skip "sudo rule" "sudo or visudo not installed"
+fi
 
 # ---- the next logins: same accounts
 e2e_is "$(as_a 'id -u' 2>/dev/null)" "$uid_a" "second login of $A_LOGIN: same uid"
@@ -241,5 +257,32 @@ e2e_is "$E2E_RC" 0 "meshctl users restore $A_NAME"
 e2e_is "$(as_a 'id -u; id -G' 2>/dev/null | tr '\n' ' ' | cut -d' ' -f1)" "$uid_a" \
 	"restored: same uid again"
 e2e_like "$(srv id -Gn "$A_NAME")" "(^| )sudo( |\$)" "restored: groups back from the netmap"
+
+# ---- revoking admin at the IdP: the netmap drops the group, the next login
+# rewrites the userdb group file, and sudo is gone; the sudoers file is untouched
+sum_sudoers=$(srv sha256sum /etc/sudoers.d/meshssh)
+python3 - "$T/netmap.json" "$A_LOGIN" <<'PY' >>"$T/setup.log" 2>&1
+import json, sys
+path, login = sys.argv[1], sys.argv[2]
+with open(path) as f:
+    nm = json.load(f)
+for u in nm["users"]:
+    if u["login"] == login:
+        u["groups"] = [g for g in u.get("groups", []) if g != "admins"]
+nm["serial"] += 1
+with open(path, "w") as f:
+    json.dump(nm, f, indent=2)
+PY
+"$m" netmap sign --key "$T/signing.key" "$T/netmap.json" >>"$T/setup.log" 2>&1
+reloads_past() { [ "$(grep -c "reloaded configuration, netmap and policy" "$T/server.log")" -gt "$1" ]; }
+reloads=$(grep -c "reloaded configuration, netmap and policy" "$T/server.log")
+kill -HUP "$E2E_SERVER_PID"
+e2e_wait_for reloads_past "$reloads"
+e2e_capture as_a 'id -Gn; sudo -n id -u'
+e2e_like "$(echo "$E2E_OUT" | head -n 1)" "(^| )$A_NAME( |\$)" "admin revoked: the login still works"
+e2e_unlike "$(echo "$E2E_OUT" | head -n 1)" "(^| )(mesh-admins|sudo)( |\$)" \
+	"admin revoked at the IdP: the next login has neither mesh-admins nor sudo"
+e2e_ok "$([ "$(echo "$E2E_OUT" | sed -n 2p)" != 0 ] && echo 0 || echo 1)" "admin revoked: sudo refused"
+e2e_is "$(srv sha256sum /etc/sudoers.d/meshssh)" "$sum_sudoers" "the sudoers rule did not change"
 
 e2e_done
