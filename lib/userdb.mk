@@ -48,6 +48,8 @@ tests_integration_pam_helper_LDADD = $(PAM_LIBS)
 INTEGRATION_TESTS += tests/integration/pam_mesh.sh
 # the whole path: OpenSSH client, meshsshd provisioning, pam_mesh, libnss_mesh
 INTEGRATION_TESTS += tests/integration/accounts_login.sh
+# meshd publishes node names for the NSS module
+INTEGRATION_TESTS += tests/integration/nss_hosts_meshd.sh
 TESTS += tests/integration/nss_exports.sh
 EXTRA_DIST += tests/integration/nss_exports.sh
 
