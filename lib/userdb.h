@@ -48,7 +48,7 @@
  * (MADV_POPULATE_READ): a process that looks up often takes no page faults
  * later, a one-shot program (ls, id) never pays for mapping the whole file.
  */
-#define USERDB_POPULATE_AFTER 64
+#define USERDB_POPULATE_AFTER 16
 #define USERDB_NAME_MAX	      32	    /* longest login name we publish (useradd's limit) */
 #define USERDB_LINE_MAX	      (1024 * 1024) /* a group line of ~100k members */
 #define USERDB_PWLINE_MAX     4096	    /* one passwd line */
