@@ -12,7 +12,7 @@
 # account (deterministic suffix, the local account untouched), two first
 # logins at the same moment (distinct, stable uids), node names through NSS
 # (getent hosts, ssh web-1 without DNS; the hosts file meshsshd writes),
-# su to a mesh account refused by pam_mesh, and a deprovisioned account
+# su and login -f to a mesh account refused by pam_mesh, and a deprovisioned account
 # (meshctl users remove) refused with a message saying so, until restored.
 . "$(dirname "$0")/lib.sh"
 if ! e2e_is_mesh; then
@@ -97,6 +97,7 @@ account    [success=ok ignore=ignore default=die] $PAM_MODULE
 account    required     pam_permit.so
 session    required     pam_permit.so
 EOF
+	cp "$t/etc-up/pam.d/su" "$t/etc-up/pam.d/login"
 	cat >>"$t/meshsshd.conf" <<EOF
 ProvisionUsers yes
 ProvisionHomeBase $E2E_HOMES
@@ -240,6 +241,16 @@ e2e_like "$E2E_ERR" "[Pp]ermission denied|not permitted|denied" "su says it was 
 e2e_capture e2e_in_server su -s /bin/sh "$E2E_USER" -c 'id -un'
 e2e_is "$E2E_OUT" "$E2E_USER" "the same su stack lets root su to a local account"
 rm -f "/tmp/acct-su-$RUN"
+# login -f (no password asked, as after an autologin): the account step still runs
+login_as() { # login_as USER: a shell that prints a marker, on a pty
+	# the pty echoes the input: the marker is only whole in the shell's output
+	echo "printf '%s-%s\\n' LOGGED-IN $RUN; exit" |
+		e2e_in_server timeout -k 5 30 script -qec "login -f $1" /dev/null 2>&1
+}
+out=$(login_as "$A_NAME")
+e2e_unlike "$out" "LOGGED-IN-$RUN" "login -f to a mesh account is refused"
+e2e_like "$out" "[Pp]ermission denied" "login says it was denied"
+e2e_like "$(login_as "$E2E_USER")" "LOGGED-IN-$RUN" "the same login stack lets a local account in"
 
 # ---- deprovisioning
 e2e_capture e2e_in_server "$E2E_MESHCTL" users remove -f "$T/meshsshd.conf" "$A_NAME"
