@@ -177,6 +177,8 @@ sshd_conn_provision(
 	const struct netmap_user *nu = sshd_authz_user(c->authz, &c->id);
 	struct mesh_error err;
 	char buf[MESH_ERROR_TEXT_MAX + 256];
+	unsigned int grace;
+	int r;
 
 	if (nu == NULL) {
 		(void)snprintf(why, whylen, "%s has no user entry in the netmap", c->id.login);
@@ -184,7 +186,12 @@ sshd_conn_provision(
 	}
 	mesh_error_clear(&err);
 	memset(&res, 0, sizeof(res));
-	if (provision_ensure(&c->cfg->prov, nu, &res, &err) != 0) {
+	/* lckpwdf() inside uses alarm() and cancels the login grace timer: re-arm it */
+	grace = alarm(0);
+	r = provision_ensure(&c->cfg->prov, nu, &res, &err);
+	if (grace)
+		(void)alarm(grace);
+	if (r != 0) {
 		log_error("provisioning %s for %s: %s", user, c->id.login,
 		    mesh_error_format(&err, buf, sizeof(buf)));
 		(void)snprintf(why, whylen, "%s",
