@@ -92,6 +92,22 @@ utf8_seq(const uint8_t *s, size_t len)
 
 /* Escape s into out; stops before an incomplete trailing sequence when
  * carry is non-NULL and stores its length there. */
+#define CAST_BYTES_ONES	 0x0101010101010101ULL
+#define CAST_BYTES_HIGHS 0x8080808080808080ULL
+
+/* Does no byte of w need escaping (all in 0x20..0x7f, none '"' or '\\')? */
+static inline bool
+cast_plain8(uint64_t w)
+{
+	uint64_t q = w ^ (CAST_BYTES_ONES * '"'), b = w ^ (CAST_BYTES_ONES * '\\');
+
+	if (w & CAST_BYTES_HIGHS)
+		return false; /* a byte >= 0x80 */
+	/* with every byte < 0x80 these are exact: a byte < 0x20, a zero byte */
+	return (((w - CAST_BYTES_ONES * 0x20) | (q - CAST_BYTES_ONES) | (b - CAST_BYTES_ONES)) &
+		   CAST_BYTES_HIGHS) == 0;
+}
+
 static int
 cast_escape(struct cast_buf *out, const uint8_t *s, size_t len, size_t *carry)
 {
@@ -105,9 +121,23 @@ cast_escape(struct cast_buf *out, const uint8_t *s, size_t len, size_t *carry)
 		*carry = 0;
 	o = out->p + out->len; /* a local cursor: this loop is the recorder's hot path */
 	while (i < len) {
-		uint8_t c = s[i];
+		uint8_t c;
 		int n;
 
+		/* runs of bytes that need no escaping, eight at a time */
+		while (len - i >= sizeof(uint64_t)) {
+			uint64_t w;
+
+			memcpy(&w, s + i, sizeof(w));
+			if (!cast_plain8(w))
+				break;
+			memcpy(o, &w, sizeof(w));
+			o += sizeof(w);
+			i += sizeof(w);
+		}
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			*o++ = (char)c;
 			i++;

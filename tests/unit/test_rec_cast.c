@@ -182,11 +182,50 @@ test_normalize(void)
 	cast_buf_free(&out);
 }
 
+/*
+ * The escaper's eight-bytes-at-a-time fast path against its byte-at-a-time
+ * path (inputs shorter than eight bytes): every ASCII byte value, at every
+ * offset of a 24-byte run of plain text.
+ */
+static void
+test_escape_fast_path(void)
+{
+	enum { RUN = 24 };
+	int bad = 0;
+
+	for (int c = 0; c < 0x80; c++) {
+		for (int pos = 0; pos < RUN; pos++) {
+			uint8_t buf[RUN];
+			struct cast_buf whole = {0}, parts = {0}, one = {0};
+
+			memset(buf, 'a' + pos % 26, sizeof(buf));
+			buf[pos] = (uint8_t)c;
+			if (cast_json_string(&whole, buf, sizeof(buf)) != 0)
+				bad++;
+			for (int k = 0; k < RUN; k++) {
+				one.len = 0;
+				if (cast_json_string(&one, buf + k, 1) != 0 ||
+				    cast_buf_append(&parts, one.p + 1, one.len - 2) != 0)
+					bad++;
+			}
+			if (whole.len != parts.len + 2 ||
+			    memcmp(whole.p + 1, parts.p, parts.len) != 0)
+				bad++;
+			cast_buf_free(&whole);
+			cast_buf_free(&parts);
+			cast_buf_free(&one);
+		}
+	}
+	is_int(
+	    bad, 0, "fast escaping = byte-by-byte escaping for every ASCII byte at every offset");
+}
+
 int
 main(void)
 {
 	test_events();
 	test_header();
 	test_normalize();
+	test_escape_fast_path();
 	return tap_done();
 }
