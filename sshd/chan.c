@@ -43,13 +43,13 @@
 
 #define SSHD_TERM_MAX 64
 #define SSHD_NS_PER_S 1000000000ULL
-#define SSHD_EXIT_NO_RECORDING \
-	255 /* exit-status of a session refused or ended for want of recording */
-#define SSHD_EXIT_SIGNAL_BASE 128 /* exitStatus of a session killed by a signal: 128 + signal */
-#define SSHD_REC_DEFAULT_COLS 80  /* asciicast size of a session without a pty */
-#define SSHD_REC_DEFAULT_ROWS 24
-#define SSHD_SESSION_ID_BYTES 16
-#define SSHD_CHAN_FILLS_MAX   32 /* reads gathered into one buffer before it is sent */
+/* exit-status of a session refused or ended for want of recording */
+#define SSHD_EXIT_NO_RECORDING 255
+#define SSHD_EXIT_SIGNAL_BASE  128 /* exitStatus of a session killed by a signal: 128 + signal */
+#define SSHD_REC_DEFAULT_COLS  80  /* asciicast size of a session without a pty */
+#define SSHD_REC_DEFAULT_ROWS  24
+#define SSHD_SESSION_ID_BYTES  16
+#define SSHD_CHAN_FILLS_MAX    32 /* reads gathered into one buffer before it is sent */
 
 static uint8_t sshd_chan_iobuf[SSHD_CHAN_READ_MAX];
 
