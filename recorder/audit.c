@@ -179,8 +179,8 @@ maudit_new_id(char *buf)
 }
 
 int
-maudit_event_format(const struct maudit_event *ev, const char *id, uint64_t wall_ns, const char *host,
-    char **out, size_t *len, struct mesh_error *err)
+maudit_event_format(const struct maudit_event *ev, const char *id, uint64_t wall_ns,
+    const char *host, char **out, size_t *len, struct mesh_error *err)
 {
 	json_t *o = NULL;
 	char when[64];

@@ -24,22 +24,22 @@
 #include "error.h"
 
 #define MAUDIT_SCHEMA_VERSION 1
-#define MAUDIT_ID_CHARS	     36 /* 8-4-4-4-12 hex */
+#define MAUDIT_ID_CHARS	      36 /* 8-4-4-4-12 hex */
 
 enum maudit_type {
 	MAUDIT_CONNECTION_ACCEPT = 0, /* "connection.accept" */
 	MAUDIT_CONNECTION_REFUSE,     /* "connection.refuse": reason */
-	MAUDIT_POLICY_DECISION,	     /* "policy.decision": action, rule */
-	MAUDIT_PROVISION,	     /* "provision": localUser, uid */
-	MAUDIT_SESSION_START,	     /* "session.start": sessionID, localUser */
-	MAUDIT_SESSION_END,	     /* "session.end": sessionID, exitStatus */
-	MAUDIT_FORWARD_OPEN,	     /* "forward.open": direction, target */
-	MAUDIT_FORWARD_CLOSE,	     /* "forward.close": direction, target */
-	MAUDIT_SFTP_START,	     /* "sftp.start": sessionID */
-	MAUDIT_SFTP_END,		     /* "sftp.end": sessionID */
-	MAUDIT_RECORDING_START,	     /* "recording.start": sessionID */
-	MAUDIT_RECORDING_FAIL,	     /* "recording.fail": sessionID, reason, enforced */
-	MAUDIT_SPOOL_OVERFLOW,	     /* "spool.overflow": droppedRecords */
+	MAUDIT_POLICY_DECISION,	      /* "policy.decision": action, rule */
+	MAUDIT_PROVISION,	      /* "provision": localUser, uid */
+	MAUDIT_SESSION_START,	      /* "session.start": sessionID, localUser */
+	MAUDIT_SESSION_END,	      /* "session.end": sessionID, exitStatus */
+	MAUDIT_FORWARD_OPEN,	      /* "forward.open": direction, target */
+	MAUDIT_FORWARD_CLOSE,	      /* "forward.close": direction, target */
+	MAUDIT_SFTP_START,	      /* "sftp.start": sessionID */
+	MAUDIT_SFTP_END,	      /* "sftp.end": sessionID */
+	MAUDIT_RECORDING_START,	      /* "recording.start": sessionID */
+	MAUDIT_RECORDING_FAIL,	      /* "recording.fail": sessionID, reason, enforced */
+	MAUDIT_SPOOL_OVERFLOW,	      /* "spool.overflow": droppedRecords */
 	MAUDIT_TYPE_COUNT,
 };
 
