@@ -27,6 +27,7 @@ int tun_set_mtu(const char *ifname, unsigned mtu);
 int tun_set_up(const char *ifname);
 /* Assign addr/prefix (the kernel adds the route for the prefix). */
 int tun_add_address(const char *ifname, int family, const uint8_t *addr, unsigned prefix);
+int tun_del_address6(const char *ifname, const uint8_t *addr, unsigned prefix);
 
 /* UDP (mesh/udp.c): one dual-stack socket when the host has IPv6. */
 struct udp_sock {
@@ -61,11 +62,16 @@ struct meshd {
 	void (*reload)(struct meshd *d);
 	void *reload_ctx;
 	uint64_t reload_interval_ms, next_reload_ms;
+	/* one more descriptor for the loop (the netmap fetcher's); -1 if none */
+	int aux_fd;
+	void (*aux_ready)(struct meshd *d);
 };
 
 int meshd_init(struct meshd *d, const char *ifname, uint16_t port);
 void meshd_destroy(struct meshd *d);
 int meshd_set_listen_port(struct meshd *d, uint16_t port);
+/* Call ready(d) from the loop whenever fd is readable. */
+int meshd_watch_fd(struct meshd *d, int fd, void (*ready)(struct meshd *d));
 /* Run until SIGTERM/SIGINT. */
 int meshd_run(struct meshd *d);
 /* Read the clocks into dev->now_ms / now_wall. */

@@ -80,7 +80,7 @@ meshd_init(struct meshd *d, const char *ifname, uint16_t port)
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = -1;
+	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = d->aux_fd = -1;
 	if ((r = wg_device_init(&d->dev, &io)) != 0)
 		return r;
 	d->rx = calloc(WG_RX_BATCH, sizeof(*d->rx));
@@ -158,6 +158,20 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 	udp_close(&d->udp);
 	d->udp = s;
 	d->dev.listen_port = s.port;
+	return 0;
+}
+
+int
+meshd_watch_fd(struct meshd *d, int fd, void (*ready)(struct meshd *d))
+{
+	int r;
+
+	if (d->aux_fd >= 0)
+		return MESH_ERR_EXISTS;
+	if ((r = epoll_add(d->epoll_fd, fd)) != 0)
+		return r;
+	d->aux_fd = fd;
+	d->aux_ready = ready;
 	return 0;
 }
 
@@ -264,6 +278,8 @@ meshd_run(struct meshd *d)
 				loop_uapi(d);
 			else if (ev[i].data.fd == d->signal_fd)
 				loop_signal(d);
+			else if (ev[i].data.fd == d->aux_fd && d->aux_ready)
+				d->aux_ready(d);
 		}
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "meshd_config.h"
+#include "netmap_fetch.h"
 #include "netmap_sync.h"
 
 #define KEY_FILE_MAX 256
@@ -145,6 +146,10 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cfg.netmap_url[0] && netmap_fetch_global_init() != 0) {
+		log_error("libcurl: initialisation failed");
+		goto out;
+	}
 	if (cfg.netmap_file[0] || cfg.netmap_url[0]) {
 		if ((sync = netmap_sync_new(&cfg, &d)) == NULL)
 			goto out;
@@ -162,5 +167,7 @@ main(int argc, char **argv)
 out:
 	netmap_sync_free(sync);
 	meshd_destroy(&d);
+	if (cfg.netmap_url[0])
+		netmap_fetch_global_cleanup();
 	return rc;
 }

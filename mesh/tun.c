@@ -146,3 +146,25 @@ tun_add_address(const char *ifname, int family, const uint8_t *addr, unsigned pr
 		return tun_add_address6(ifname, addr, prefix);
 	return MESH_ERR_INVALID;
 }
+
+/* Remove one IPv6 address (IPv4 needs no removal: SIOCSIFADDR replaces it). */
+int
+tun_del_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
+{
+	struct in6_ifreq req;
+	int s, r = 0;
+
+	memset(&req, 0, sizeof(req));
+	memcpy(&req.ifr6_addr, addr, 16);
+	req.ifr6_prefixlen = prefix;
+	if ((req.ifr6_ifindex = (int)if_nametoindex(ifname)) == 0)
+		return MESH_ERR_NOTFOUND;
+	if ((s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return MESH_ERR_IO;
+	if (ioctl(s, SIOCDIFADDR, &req) < 0 && errno != EADDRNOTAVAIL) {
+		log_error("remove IPv6 address on %s: %s", ifname, strerror(errno));
+		r = MESH_ERR_IO;
+	}
+	close(s);
+	return r;
+}
