@@ -55,6 +55,8 @@ mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
 # Integration: meshd against wireguard-go in network namespaces (root).
 INTEGRATION_TESTS += tests/integration/meshd_interop.sh
 INTEGRATION_TESTS += tests/integration/meshd_netmap.sh
+INTEGRATION_TESTS += tests/integration/meshd_url.sh
+EXTRA_DIST += tests/integration/meshd_https.py
 # meshsshd's end-to-end suite runs over meshd (tests/integration/lib.sh);
 # this one keeps a run over wireguard-go.
 INTEGRATION_TESTS += tests/integration/sshd_exec_wggo.sh

@@ -49,6 +49,9 @@ struct netmap_sync {
 	bool cache_tried;
 	char etag[NETMAP_FETCH_ETAG_MAX]; /* of the document in force */
 	uint8_t doc_hash[crypto_generichash_BYTES];
+	/* the last refused fetch, so a server that keeps serving it is logged once */
+	uint8_t refused_hash[crypto_generichash_BYTES];
+	char fetch_error[MESH_ERROR_TEXT_MAX];
 	struct netmap *nm; /* the one in force */
 };
 
@@ -362,7 +365,16 @@ sync_fetched_doc(struct meshd *d, struct netmap_sync *s, const struct netmap_fet
 	char msg[512];
 	int rc;
 
-	crypto_generichash(hash, sizeof(hash), res->doc, res->doclen, NULL, 0);
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(hash));
+	crypto_generichash_update(&st, res->doc, res->doclen);
+	crypto_generichash_update(&st, res->sig, res->siglen);
+	crypto_generichash_final(&st, hash, sizeof(hash));
+	if (sodium_memcmp(hash, s->refused_hash, sizeof(hash)) == 0) {
+		log_debug("netmap: the refused document again; still refused");
+		return;
+	}
 	if ((rc = load_trusted(s, &tk, &err)) != 0)
 		goto out;
 	mesh_error_clear(&err);
@@ -395,8 +407,14 @@ sync_fetched_doc(struct meshd *d, struct netmap_sync *s, const struct netmap_fet
 	sync_apply(d, s, nm, "NetmapURL");
 	nm = NULL;
 out:
-	if (rc != 0)
+	if (rc != 0) {
 		log_error("netmap not applied: %s", mesh_error_format(&err, msg, sizeof(msg)));
+		/* a local failure (trusted keys, state file) is retried and logged again */
+		if (rc == MESH_ERR_SIGNATURE || rc == MESH_ERR_UNTRUSTED || rc == MESH_ERR_PARSE ||
+		    rc == MESH_ERR_INVALID || rc == MESH_ERR_ROLLBACK || rc == MESH_ERR_EXPIRED ||
+		    rc == MESH_ERR_DUPLICATE || rc == MESH_ERR_NOTFOUND)
+			memcpy(s->refused_hash, hash, sizeof(hash));
+	}
 	netmap_free(nm);
 	trust_keys_free(tk);
 }
@@ -416,12 +434,19 @@ netmap_sync_fetched(struct meshd *d)
 		log_debug("netmap: not modified (ETag %s)", s->etag);
 		break;
 	case NETMAP_FETCH_FAILED:
-		log_error("netmap not fetched: %s", mesh_error_format(&res.err, msg, sizeof(msg)));
+		mesh_error_format(&res.err, msg, sizeof(msg));
+		if (strcmp(msg, s->fetch_error) != 0)
+			log_error("netmap not fetched: %s", msg);
+		else
+			log_debug("netmap not fetched: %s", msg);
+		copy_path(s->fetch_error, sizeof(s->fetch_error), msg, "");
 		break;
 	case NETMAP_FETCH_CHANGED:
 		sync_fetched_doc(d, s, &res);
 		break;
 	}
+	if (res.status != NETMAP_FETCH_FAILED)
+		s->fetch_error[0] = '\0';
 	netmap_fetch_result_clear(&res);
 }
 
