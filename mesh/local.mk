@@ -56,6 +56,7 @@ mesh_meshd_LDADD = $(WG_LIBS) $(MESHCORE_LIBS) $(CURL_LIBS)
 INTEGRATION_TESTS += tests/integration/meshd_interop.sh
 INTEGRATION_TESTS += tests/integration/meshd_netmap.sh
 INTEGRATION_TESTS += tests/integration/meshd_url.sh
+INTEGRATION_TESTS += tests/integration/meshd_status.sh
 EXTRA_DIST += tests/integration/meshd_https.py
 # meshsshd's end-to-end suite runs over meshd (tests/integration/lib.sh);
 # this one keeps a run over wireguard-go.
