@@ -10,7 +10,8 @@ mesh_libwg_a_SOURCES = \
 	mesh/replay.c mesh/replay.h \
 	mesh/allowedips.c mesh/allowedips.h \
 	mesh/noise.c mesh/noise.h \
-	mesh/cookie.c mesh/cookie.h
+	mesh/cookie.c mesh/cookie.h \
+	mesh/peertable.c mesh/peertable.h
 mesh_libwg_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) $(LIBB2_CFLAGS)
 WG_LIBS = mesh/libwg.a $(LIBB2_LIBS) $(SODIUM_LIBS)
 WG_TEST_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/mesh $(LIBB2_CFLAGS)
@@ -35,6 +36,11 @@ tests_unit_test_wg_allowedips_LDADD = $(WG_LIBS) $(UNIT_LDADD)
 tests_unit_test_wg_cookie_SOURCES = tests/unit/test_wg_cookie.c
 tests_unit_test_wg_cookie_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_cookie_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test_wg_peertable
+TESTS += tests/unit/test_wg_peertable
+tests_unit_test_wg_peertable_SOURCES = tests/unit/test_wg_peertable.c
+tests_unit_test_wg_peertable_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_peertable_LDADD = $(WG_LIBS) $(UNIT_LDADD)
 
 # The protocol's send/receive halves and device state are pure of I/O too
 # (output goes through struct wg_device_io), so the fuzz target links them.
