@@ -44,7 +44,7 @@ measure() { # measure NAME DST_ADDR PIDS...: prints "NAME gbit ping_ms cpu_s_per
 results=$(mktemp)
 measure veth 192.0.2.2 >>"$results"
 
-# meshd <-> meshd
+# meshd <-> meshd (UDP GSO/GRO where the kernel has them)
 start_meshd "$NA" ma$sfx a 10.98.0.1/24
 pa=$(pgrep -f "meshd -D -f $TMP/ma$sfx.conf" | head -1)
 start_meshd "$NB" mb$sfx b 10.98.0.2/24
@@ -53,6 +53,18 @@ wg set ma$sfx peer "$PB" allowed-ips 10.98.0.2/32 endpoint 192.0.2.2:51820
 wg set mb$sfx peer "$PA" allowed-ips 10.98.0.1/32 endpoint 192.0.2.1:51820
 ip netns exec "$NA" ping -q -c 2 10.98.0.2 >/dev/null
 measure meshd 10.98.0.2 $pa $pb >>"$results"
+
+# meshd <-> meshd without UDP GSO/GRO (the same build, UDPOffload no)
+MESHD_EXTRA_CONF="UDPOffload no"
+start_meshd "$NA" na$sfx a 10.96.0.1/24 51822
+na=$(pgrep -f "meshd -D -f $TMP/na$sfx.conf" | head -1)
+start_meshd "$NB" nb$sfx b 10.96.0.2/24 51822
+nb=$(pgrep -f "meshd -D -f $TMP/nb$sfx.conf" | head -1)
+unset MESHD_EXTRA_CONF
+wg set na$sfx peer "$PB" allowed-ips 10.96.0.2/32 endpoint 192.0.2.2:51822
+wg set nb$sfx peer "$PA" allowed-ips 10.96.0.1/32 endpoint 192.0.2.1:51822
+ip netns exec "$NA" ping -q -c 2 10.96.0.2 >/dev/null
+measure meshd-no-gso 10.96.0.2 $na $nb >>"$results"
 
 # wireguard-go <-> wireguard-go
 start_wggo "$NA" ga$sfx a 10.97.0.1/24 51821

@@ -73,7 +73,7 @@ epoll_add(int ep, int fd)
 }
 
 int
-meshd_init(struct meshd *d, const char *ifname, uint16_t port)
+meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool udp_offload)
 {
 	struct wg_device_io io = {meshd_flush, meshd_tun_write, d};
 	sigset_t mask;
@@ -83,16 +83,20 @@ meshd_init(struct meshd *d, const char *ifname, uint16_t port)
 	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = d->aux_fd = -1;
 	if ((r = wg_device_init(&d->dev, &io)) != 0)
 		return r;
-	d->rx = calloc(WG_RX_BATCH, sizeof(*d->rx));
-	d->tun_buf = malloc(TUN_READ_LEN);
-	if (d->rx == NULL || d->tun_buf == NULL)
-		return MESH_ERR_NOMEM;
+	d->udp_offload = udp_offload;
 	meshd_clock(d);
 	if ((r = tun_open(ifname, d->ifname)) < 0)
 		return r;
 	d->tun_fd = r;
-	if ((r = udp_open(&d->udp, port)) != 0)
+	if ((r = udp_open(&d->udp, port, udp_offload)) != 0)
 		return r;
+	d->rx_stride = d->udp.gro ? WG_RX_GRO_SLOT_LEN : WG_RX_SLOT_LEN;
+	d->rx = malloc(WG_RX_BATCH * d->rx_stride);
+	d->tun_buf = malloc(TUN_READ_LEN);
+	if (d->rx == NULL || d->tun_buf == NULL)
+		return MESH_ERR_NOMEM;
+	log_verbose(
+	    "UDP offloads: GSO %s, GRO %s", d->udp.gso ? "on" : "off", d->udp.gro ? "on" : "off");
 	d->dev.listen_port = d->udp.port;
 	if ((r = tun_set_mtu(d->ifname, d->dev.mtu)) != 0 || (r = tun_set_up(d->ifname)) != 0)
 		return r;
@@ -146,7 +150,8 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 
 	if (port == d->udp.port && port != 0)
 		return 0;
-	if ((r = udp_open(&s, port)) != 0)
+	/* the receive slots were sized for the first socket's GRO */
+	if ((r = udp_open(&s, port, d->udp_offload && d->udp.gro)) != 0)
 		return r;
 	if (d->epoll_fd >= 0) {
 		epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, d->udp.fd, NULL);
@@ -193,16 +198,25 @@ loop_tun(struct meshd *d)
 static void
 loop_udp(struct meshd *d)
 {
-	size_t lens[WG_RX_BATCH];
+	size_t lens[WG_RX_BATCH], segs[WG_RX_BATCH], off, seg;
 	struct wg_endpoint from[WG_RX_BATCH];
+	uint8_t *msg;
 	int n, i, total = 0;
 
 	while (total < WG_LOOP_BUDGET) {
-		n = udp_recv_batch(&d->udp, d->rx, lens, from, WG_RX_BATCH);
+		n = udp_recv_batch(&d->udp, d->rx, d->rx_stride, lens, segs, from, WG_RX_BATCH);
 		if (n <= 0)
 			break;
-		for (i = 0; i < n; i++)
-			wg_device_receive(&d->dev, d->rx[i], lens[i], &from[i]);
+		for (i = 0; i < n; i++) {
+			/* a GRO message is datagrams of segs[i] bytes, the last maybe shorter */
+			msg = d->rx + (size_t)i * d->rx_stride;
+			for (off = 0; off < lens[i]; off += seg) {
+				seg = lens[i] - off < segs[i] ? lens[i] - off : segs[i];
+				if (seg == 0)
+					break;
+				wg_device_receive(&d->dev, msg + off, seg, &from[i]);
+			}
+		}
 		total += n;
 		if (n < WG_RX_BATCH)
 			break;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # meshctl status and ping against two meshd in two namespaces, configured
-# from a signed netmap: status names the peer from the netmap and shows its
+# from a signed netmap and carrying bulk TCP both ways (UDP GSO/GRO): status
+# names the peer from the netmap and shows its
 # address, endpoint, handshake and bytes as the UAPI reports them; ping
 # reaches a node by name or mesh address over IPv4 and IPv6; an unknown
 # node, a node that does not answer, a missing meshd and an unverifiable
@@ -49,6 +50,11 @@ done
 ok $? "both meshd start from the netmap"
 for i in $(seq 1 50); do pings "$NA" 100.64.0.1 1 && break; done
 ok $? "a and b reach each other"
+# bulk both ways between two meshd: UDP GSO runs out, GRO-coalesced messages in
+tcp_transfer "$NA" "$NB" 100.64.0.1 $((16 * 1024 * 1024))
+ok $? "TCP 16 MiB a -> b between two meshd, sha256 matches"
+tcp_transfer "$NB" "$NA" 100.64.0.7 $((16 * 1024 * 1024))
+ok $? "TCP 16 MiB b -> a between two meshd, sha256 matches"
 
 mc() { # mc ARGS...: meshctl in a's namespace with the test netmap; sets out, rc
 	out=$(ip netns exec "$NA" "$MESHCTL" "$@" 2>&1)
