@@ -27,7 +27,12 @@
 #define WG_SOCKET_BUFFER_BYTES (4 * 1024 * 1024)
 
 /* TUN (mesh/tun.c) */
-int tun_open(const char *name, char ifname[IFNAMSIZ]);
+/*
+ * *vnet_hdr in: ask for TUN offloads; packets then carry a virtio_net_hdr
+ * (mesh/tun_gso.h) and may be whole TCP sends.  The flag cannot be taken
+ * back once the interface exists, so *vnet_hdr stays as asked.
+ */
+int tun_open(const char *name, char ifname[IFNAMSIZ], bool *vnet_hdr);
 int tun_set_mtu(const char *ifname, unsigned mtu);
 int tun_set_up(const char *ifname);
 /* Assign addr/prefix (the kernel adds the route for the prefix). */
@@ -68,8 +73,11 @@ struct meshd {
 	int signal_fd;
 	bool running;
 	bool reload_requested;
-	bool udp_offload;
-	uint8_t *rx; /* WG_RX_BATCH slots of rx_stride bytes */
+	bool offload;
+	bool tun_vnet;			 /* TUN packets carry a virtio_net_hdr (offloads) */
+	uint8_t *tun_seg;		 /* one segment cut from a TSO packet */
+	uint64_t tun_reads, tun_packets; /* what offloads save, logged at exit */
+	uint8_t *rx;			 /* WG_RX_BATCH slots of rx_stride bytes */
 	size_t rx_stride;
 	uint8_t *tun_buf;
 	/* called on SIGHUP and periodically to re-read the netmap; may be NULL */
@@ -81,7 +89,7 @@ struct meshd {
 	void (*aux_ready)(struct meshd *d);
 };
 
-int meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool udp_offload);
+int meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool offload);
 void meshd_destroy(struct meshd *d);
 int meshd_set_listen_port(struct meshd *d, uint16_t port);
 /* Call ready(d) from the loop whenever fd is readable. */

@@ -41,6 +41,11 @@ TESTS += tests/unit/test_wg_peertable
 tests_unit_test_wg_peertable_SOURCES = tests/unit/test_wg_peertable.c
 tests_unit_test_wg_peertable_CFLAGS = $(WG_TEST_CFLAGS)
 tests_unit_test_wg_peertable_LDADD = $(WG_LIBS) $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/test_wg_tun_gso
+TESTS += tests/unit/test_wg_tun_gso
+tests_unit_test_wg_tun_gso_SOURCES = tests/unit/test_wg_tun_gso.c
+tests_unit_test_wg_tun_gso_CFLAGS = $(WG_TEST_CFLAGS)
+tests_unit_test_wg_tun_gso_LDADD = $(WG_LIBS) $(UNIT_LDADD)
 
 # The protocol's send/receive halves and device state are pure of I/O too
 # (output goes through struct wg_device_io), so the fuzz target links them.
@@ -49,6 +54,10 @@ mesh_libwg_a_SOURCES += \
 	mesh/peer.c mesh/peer.h \
 	mesh/device.c mesh/device.h \
 	mesh/send.c mesh/receive.c
+
+mesh_libwg_a_SOURCES += mesh/tun_gso.c mesh/tun_gso.h
+
+mesh_libwg_a_SOURCES += mesh/tun_gso.c mesh/tun_gso.h
 
 sbin_PROGRAMS += mesh/meshd
 mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.c \

@@ -14,17 +14,19 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
+#include "tun_gso.h"
 
 #define MS_PER_SEC	 1000
 #define NS_PER_MS	 1000000
 #define LOOP_MAX_WAIT_MS 1000
-#define TUN_READ_LEN	 65536
+#define TUN_READ_LEN	 (TUN_VNET_HDR_LEN + 65536)
 
 static struct meshd *
 meshd_of(struct wg_device *dev)
@@ -47,8 +49,14 @@ meshd_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
 {
 	struct meshd *d = meshd_of(dev);
 
+	static const uint8_t no_offload[TUN_VNET_HDR_LEN]; /* whole packet, checksummed */
+	struct iovec iov[2] = {{(void *)no_offload, sizeof(no_offload)}, {(void *)pkt, len}};
+
 	/* a full TUN queue drops, as a full NIC ring would */
-	(void)!write(d->tun_fd, pkt, len);
+	if (d->tun_vnet)
+		(void)!writev(d->tun_fd, iov, 2);
+	else
+		(void)!write(d->tun_fd, pkt, len);
 }
 
 void
@@ -73,7 +81,7 @@ epoll_add(int ep, int fd)
 }
 
 int
-meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool udp_offload)
+meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool offload)
 {
 	struct wg_device_io io = {meshd_flush, meshd_tun_write, d};
 	sigset_t mask;
@@ -83,20 +91,22 @@ meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool udp_offload)
 	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = d->aux_fd = -1;
 	if ((r = wg_device_init(&d->dev, &io)) != 0)
 		return r;
-	d->udp_offload = udp_offload;
+	d->offload = offload;
 	meshd_clock(d);
-	if ((r = tun_open(ifname, d->ifname)) < 0)
+	d->tun_vnet = offload;
+	if ((r = tun_open(ifname, d->ifname, &d->tun_vnet)) < 0)
 		return r;
 	d->tun_fd = r;
-	if ((r = udp_open(&d->udp, port, udp_offload)) != 0)
+	if ((r = udp_open(&d->udp, port, offload)) != 0)
 		return r;
 	d->rx_stride = d->udp.gro ? WG_RX_GRO_SLOT_LEN : WG_RX_SLOT_LEN;
 	d->rx = malloc(WG_RX_BATCH * d->rx_stride);
 	d->tun_buf = malloc(TUN_READ_LEN);
-	if (d->rx == NULL || d->tun_buf == NULL)
+	d->tun_seg = malloc(TUN_SEGMENT_MAX);
+	if (d->rx == NULL || d->tun_buf == NULL || d->tun_seg == NULL)
 		return MESH_ERR_NOMEM;
-	log_verbose(
-	    "UDP offloads: GSO %s, GRO %s", d->udp.gso ? "on" : "off", d->udp.gro ? "on" : "off");
+	log_verbose("offloads: UDP GSO %s, UDP GRO %s, TUN %s", d->udp.gso ? "on" : "off",
+	    d->udp.gro ? "on" : "off", d->tun_vnet ? "on" : "off");
 	d->dev.listen_port = d->udp.port;
 	if ((r = tun_set_mtu(d->ifname, d->dev.mtu)) != 0 || (r = tun_set_up(d->ifname)) != 0)
 		return r;
@@ -138,6 +148,8 @@ meshd_destroy(struct meshd *d)
 	wg_device_destroy(&d->dev);
 	free(d->rx);
 	free(d->tun_buf);
+	free(d->tun_seg);
+	d->tun_seg = NULL;
 	d->rx = NULL;
 	d->tun_buf = NULL;
 }
@@ -151,7 +163,7 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 	if (port == d->udp.port && port != 0)
 		return 0;
 	/* the receive slots were sized for the first socket's GRO */
-	if ((r = udp_open(&s, port, d->udp_offload && d->udp.gro)) != 0)
+	if ((r = udp_open(&s, port, d->offload && d->udp.gro)) != 0)
 		return r;
 	if (d->epoll_fd >= 0) {
 		epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, d->udp.fd, NULL);
@@ -181,6 +193,15 @@ meshd_watch_fd(struct meshd *d, int fd, void (*ready)(struct meshd *d))
 }
 
 static void
+loop_tun_emit(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct meshd *d = ctx;
+
+	d->tun_packets++;
+	wg_device_send_ip(&d->dev, pkt, len);
+}
+
+static void
 loop_tun(struct meshd *d)
 {
 	ssize_t n;
@@ -190,7 +211,11 @@ loop_tun(struct meshd *d)
 		n = read(d->tun_fd, d->tun_buf, TUN_READ_LEN);
 		if (n <= 0)
 			break;
-		wg_device_send_ip(&d->dev, d->tun_buf, (size_t)n);
+		d->tun_reads++;
+		if (!d->tun_vnet)
+			loop_tun_emit(d, d->tun_buf, (size_t)n);
+		else if (tun_gso_segment(d->tun_buf, (size_t)n, d->tun_seg, loop_tun_emit, d) < 0)
+			log_debug("%s: malformed offload packet dropped", d->ifname);
 	}
 	meshd_flush(&d->dev);
 }
@@ -234,6 +259,8 @@ loop_signal(struct meshd *d)
 			d->reload_requested = true;
 		} else {
 			log_info("signal %u: shutting down", si.ssi_signo);
+			log_verbose("TUN: %llu reads carried %llu packets",
+			    (unsigned long long)d->tun_reads, (unsigned long long)d->tun_packets);
 			d->running = false;
 		}
 	}

@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	}
 	mesh_log_set_level(debug ? (enum mesh_log_level)(MESH_LOG_DEBUG + debug - 1)
 				 : (enum mesh_log_level)cfg.log_level);
-	if (meshd_init(&d, cfg.interface, cfg.listen_port, cfg.udp_offload) != 0)
+	if (meshd_init(&d, cfg.interface, cfg.listen_port, cfg.offload) != 0)
 		goto out;
 	apply_test_knobs(&d);
 	if (cfg.mtu != d.dev.mtu && (d.dev.mtu = cfg.mtu, tun_set_mtu(d.ifname, cfg.mtu)) != 0)

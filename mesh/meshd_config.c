@@ -27,7 +27,7 @@ meshd_config_defaults(struct meshd_config *c)
 	c->mtu = WG_DEFAULT_MTU;
 	c->netmap_refresh_s = MESHD_DEFAULT_REFRESH_S;
 	c->log_level = MESH_LOG_INFO;
-	c->udp_offload = true;
+	c->offload = true;
 	snprintf(c->trusted_keys_file, sizeof(c->trusted_keys_file), "%s",
 	    SYSCONFDIR "/meshssh/trusted-keys");
 	snprintf(c->netmap_cache, sizeof(c->netmap_cache), "%s",
@@ -144,10 +144,10 @@ config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 		c->mtu = (unsigned)v;
 		return 0;
 	}
-	if (strcasecmp(l->keyword, "UDPOffload") == 0) {
+	if (strcasecmp(l->keyword, "Offload") == 0) {
 		if ((r = conf_want_args(l, 1, false, err)) != 0)
 			return r;
-		return conf_arg_bool(l, 0, &c->udp_offload, err);
+		return conf_arg_bool(l, 0, &c->offload, err);
 	}
 	if (strcasecmp(l->keyword, "LogLevel") == 0) {
 		if ((r = conf_want_args(l, 1, false, err)) != 0)

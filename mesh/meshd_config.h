@@ -44,8 +44,8 @@ struct meshd_config {
 	size_t naddresses;
 	unsigned mtu;
 	uint64_t netmap_refresh_s;
-	int log_level;	  /* enum mesh_log_level */
-	bool udp_offload; /* UDP GSO/GRO where the kernel has them */
+	int log_level; /* enum mesh_log_level */
+	bool offload;  /* UDP GSO/GRO and TUN TSO where the kernel has them */
 };
 
 void meshd_config_defaults(struct meshd_config *c);
