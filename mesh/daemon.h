@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "tun_gro.h"
 
 #define WG_RX_BATCH    64   /* datagrams per recvmmsg */
 #define WG_RX_SLOT_LEN 2048 /* one received datagram */
@@ -76,8 +77,10 @@ struct meshd {
 	bool offload;
 	bool tun_vnet;			 /* TUN packets carry a virtio_net_hdr (offloads) */
 	uint8_t *tun_seg;		 /* one segment cut from a TSO packet */
+	struct tun_gro *tun_gro;	 /* received TCP segments joined per flow (tun_vnet) */
 	uint64_t tun_reads, tun_packets; /* what offloads save, logged at exit */
-	uint8_t *rx;			 /* WG_RX_BATCH slots of rx_stride bytes */
+	uint64_t tun_writes, tun_written;
+	uint8_t *rx; /* WG_RX_BATCH slots of rx_stride bytes */
 	size_t rx_stride;
 	uint8_t *tun_buf;
 	/* called on SIGHUP and periodically to re-read the netmap; may be NULL */

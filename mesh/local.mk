@@ -55,9 +55,7 @@ mesh_libwg_a_SOURCES += \
 	mesh/device.c mesh/device.h \
 	mesh/send.c mesh/receive.c
 
-mesh_libwg_a_SOURCES += mesh/tun_gso.c mesh/tun_gso.h
-
-mesh_libwg_a_SOURCES += mesh/tun_gso.c mesh/tun_gso.h
+mesh_libwg_a_SOURCES += mesh/tun_gso.c mesh/tun_gso.h mesh/tun_gro.c mesh/tun_gro.h
 
 sbin_PROGRAMS += mesh/meshd
 mesh_meshd_SOURCES = mesh/meshd.c mesh/daemon.h mesh/tun.c mesh/udp.c mesh/loop.c \

@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,19 +43,28 @@ meshd_flush(struct wg_device *dev)
 	dev->ntx = 0;
 }
 
+/* One packet to the TUN device (behind its virtio_net_hdr when tun_vnet). */
+static void
+meshd_tun_write_raw(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct meshd *d = ctx;
+
+	d->tun_writes++;
+	/* a full TUN queue drops, as a full NIC ring would */
+	(void)!write(d->tun_fd, buf, len);
+}
+
 static void
 meshd_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
 {
 	struct meshd *d = meshd_of(dev);
 
-	static const uint8_t no_offload[TUN_VNET_HDR_LEN]; /* whole packet, checksummed */
-	struct iovec iov[2] = {{(void *)no_offload, sizeof(no_offload)}, {(void *)pkt, len}};
-
-	/* a full TUN queue drops, as a full NIC ring would */
-	if (d->tun_vnet)
-		(void)!writev(d->tun_fd, iov, 2);
+	d->tun_written++;
+	/* joined with the batch's other segments of its flow; written by loop_udp */
+	if (d->tun_gro)
+		tun_gro_add(d->tun_gro, pkt, len, meshd_tun_write_raw, d);
 	else
-		(void)!write(d->tun_fd, pkt, len);
+		meshd_tun_write_raw(d, pkt, len);
 }
 
 void
@@ -103,7 +111,10 @@ meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool offload)
 	d->rx = malloc(WG_RX_BATCH * d->rx_stride);
 	d->tun_buf = malloc(TUN_READ_LEN);
 	d->tun_seg = malloc(TUN_SEGMENT_MAX);
-	if (d->rx == NULL || d->tun_buf == NULL || d->tun_seg == NULL)
+	if (d->tun_vnet && (d->tun_gro = malloc(sizeof(*d->tun_gro))) != NULL)
+		tun_gro_init(d->tun_gro);
+	if (d->rx == NULL || d->tun_buf == NULL || d->tun_seg == NULL ||
+	    (d->tun_vnet && d->tun_gro == NULL))
 		return MESH_ERR_NOMEM;
 	log_verbose("offloads: UDP GSO %s, UDP GRO %s, TUN %s", d->udp.gso ? "on" : "off",
 	    d->udp.gro ? "on" : "off", d->tun_vnet ? "on" : "off");
@@ -149,7 +160,9 @@ meshd_destroy(struct meshd *d)
 	free(d->rx);
 	free(d->tun_buf);
 	free(d->tun_seg);
+	free(d->tun_gro);
 	d->tun_seg = NULL;
+	d->tun_gro = NULL;
 	d->rx = NULL;
 	d->tun_buf = NULL;
 }
@@ -246,6 +259,8 @@ loop_udp(struct meshd *d)
 		if (n < WG_RX_BATCH)
 			break;
 	}
+	if (d->tun_gro)
+		tun_gro_flush(d->tun_gro, meshd_tun_write_raw, d);
 	meshd_flush(&d->dev);
 }
 
@@ -259,8 +274,10 @@ loop_signal(struct meshd *d)
 			d->reload_requested = true;
 		} else {
 			log_info("signal %u: shutting down", si.ssi_signo);
-			log_verbose("TUN: %llu reads carried %llu packets",
-			    (unsigned long long)d->tun_reads, (unsigned long long)d->tun_packets);
+			log_verbose(
+			    "TUN: %llu reads carried %llu packets, %llu writes %llu packets",
+			    (unsigned long long)d->tun_reads, (unsigned long long)d->tun_packets,
+			    (unsigned long long)d->tun_writes, (unsigned long long)d->tun_written);
 			d->running = false;
 		}
 	}

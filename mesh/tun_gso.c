@@ -77,9 +77,8 @@ tun_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Pseudo-header sum for a TCP segment of tcplen bytes. */
-static uint32_t
-pseudo_sum(const uint8_t *ip, int v6, size_t tcplen)
+uint32_t
+tun_tcp_pseudo_sum(const uint8_t *ip, int v6, size_t tcplen)
 {
 	uint8_t tail[4] = {0, 0, 0, IPPROTO_TCP_NUM};
 	uint32_t s;
@@ -179,7 +178,7 @@ tun_gso_segment(uint8_t *buf, size_t len, uint8_t *scratch, tun_gso_emit_fn emit
 		if (n > 0)
 			st[TCP_OFF_FLAGS] &= (uint8_t)~TCP_FLAG_CWR;
 		put16(st + TCP_OFF_CSUM, 0);
-		sum = pseudo_sum(s, v6, tcphl + seg);
+		sum = tun_tcp_pseudo_sum(s, v6, tcphl + seg);
 		sum = tun_csum_add(sum, st, tcphl + seg);
 		put16(st + TCP_OFF_CSUM, (uint16_t)~tun_csum_fold(sum));
 		emit(ctx, s, hl + seg);

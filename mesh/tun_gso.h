@@ -33,5 +33,7 @@ int tun_gso_segment(uint8_t *buf, size_t len, uint8_t *scratch, tun_gso_emit_fn 
 /* RFC 1071 sum of buf folded into 16 bits, starting from sum (not complemented). */
 uint32_t tun_csum_add(uint32_t sum, const uint8_t *buf, size_t len);
 uint16_t tun_csum_fold(uint32_t sum);
+/* Sum of the TCP pseudo-header of the IPv4 or IPv6 packet ip for tcplen bytes of TCP. */
+uint32_t tun_tcp_pseudo_sum(const uint8_t *ip, int v6, size_t tcplen);
 
 #endif

@@ -1,12 +1,15 @@
 /*
- * TUN segmentation offload (mesh/tun_gso.c): a TSO packet as the kernel
+ * TUN offloads.  Segmentation (mesh/tun_gso.c): a TSO packet as the kernel
  * hands it over (virtio_net_hdr, one IPv4 or IPv6 header, one TCP header,
  * up to 64 KiB of payload) is cut into segments whose IP and TCP checksums
  * verify with an independent checksum built here from a pseudo-header
  * buffer, whose sequence numbers, lengths, ids and flags are those of the
  * segments the kernel would have sent, and whose payloads reassemble to
  * the original.  A packet that only needs its checksum gets it; malformed
- * packets emit nothing.
+ * packets emit nothing.  Coalescing (mesh/tun_gro.c): those segments join
+ * into one GSO write that segments back into exactly them; a gap, PSH, a
+ * changed ACK, another flow or a non-TCP packet end a run without
+ * reordering anything within a flow.
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tun_gro.h"
 #include "tun_gso.h"
 #include "tap.h"
 
@@ -183,6 +187,175 @@ check_family(int v6)
 	ok(ok_data && off == PAYLOAD, name);
 }
 
+/* Writes of the coalescer: virtio header and packet as they would reach the TUN device. */
+struct writes {
+	uint8_t buf[16][TUN_VNET_HDR_LEN + 65536];
+	size_t len[16];
+	int n;
+};
+
+static void
+record(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct writes *w = ctx;
+
+	if (w->n < 16) {
+		memcpy(w->buf[w->n], buf, len);
+		w->len[w->n] = len;
+	}
+	w->n++;
+}
+
+/* Segments of a TSO packet (v6 or v4, payload bytes) into s. */
+static void
+segments(struct seen *s, int v6, size_t payload)
+{
+	static uint8_t buf[TUN_VNET_HDR_LEN + 65536], scratch[TUN_SEGMENT_MAX];
+	size_t len = make_tso(buf, v6, payload, MSS);
+
+	memset(s, 0, sizeof(*s));
+	(void)tun_gso_segment(buf, len, scratch, collect, s);
+}
+
+static void
+check_gro_roundtrip(int v6)
+{
+	static struct seen s, back;
+	static struct writes w;
+	static struct tun_gro g;
+	static uint8_t scratch[TUN_SEGMENT_MAX];
+	struct virtio_net_hdr h;
+	char name[128];
+	int i, same = 1;
+
+	segments(&s, v6, PAYLOAD);
+	/* a bulk stream has no FIN and PSH only at the end of a send */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	for (i = 0; i < s.n; i++)
+		s.pkt[i][(v6 ? 40 : 20) + 13] &= (uint8_t)~0x81; /* no FIN, no CWR */
+	/* (the coalescer leaves the TCP checksum to the kernel: the stale ones do not matter) */
+	for (i = 0; i < s.n; i++)
+		tun_gro_add(&g, s.pkt[i], s.len[i], record, &w);
+	tun_gro_flush(&g, record, &w);
+	snprintf(name, sizeof(name), "%s: four segments of one flow leave in one write",
+	    v6 ? "IPv6" : "IPv4");
+	ok(w.n == 1, name);
+	memcpy(&h, w.buf[0], sizeof(h));
+	snprintf(name, sizeof(name),
+	    "%s: as GSO TCP, gso_size the MSS, checksum left to the kernel", v6 ? "IPv6" : "IPv4");
+	ok(h.gso_type == (v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4) &&
+		h.gso_size == MSS && h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM &&
+		h.csum_start == (v6 ? 40 : 20) && h.csum_offset == 16 &&
+		h.hdr_len == (v6 ? 60 : 40) &&
+		w.len[0] == TUN_VNET_HDR_LEN + (v6 ? 60 : 40) + PAYLOAD,
+	    name);
+	/* segmenting the write again gives back the segments (flags of the last aside) */
+	memset(&back, 0, sizeof(back));
+	ok(tun_gso_segment(w.buf[0], w.len[0], scratch, collect, &back) == s.n && back.n == s.n,
+	    "segmenting the coalesced write gives as many segments");
+	for (i = 0; i < s.n && i < back.n; i++)
+		if (back.len[i] != s.len[i] ||
+		    memcmp(back.pkt[i] + (v6 ? 40 : 20) + 20, s.pkt[i] + (v6 ? 40 : 20) + 20,
+			s.len[i] - (v6 ? 60 : 40)) != 0 ||
+		    seq_of(back.pkt[i] + (v6 ? 40 : 20)) != seq_of(s.pkt[i] + (v6 ? 40 : 20)) ||
+		    !tcp_ok(back.pkt[i], back.len[i], v6))
+			same = 0;
+	snprintf(name, sizeof(name),
+	    "%s: ... with the same sequence numbers, payloads and valid checksums",
+	    v6 ? "IPv6" : "IPv4");
+	ok(same, name);
+	if (!v6)
+		ok(check_sum(w.buf[0] + TUN_VNET_HDR_LEN, 20) == 0,
+		    "IPv4: the coalesced header's checksum verifies");
+}
+
+static void
+check_gro_boundaries(void)
+{
+	static struct seen s, t;
+	static struct writes w;
+	static struct tun_gro g;
+	uint8_t udp[28];
+	int i;
+
+	segments(&s, 0, PAYLOAD);
+	for (i = 0; i < s.n; i++)
+		s.pkt[i][20 + 13] &= (uint8_t)~0x89; /* plain ACK segments */
+
+	/* a gap: segments 0,1 then 3 */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	tun_gro_add(&g, s.pkt[0], s.len[0], record, &w);
+	tun_gro_add(&g, s.pkt[1], s.len[1], record, &w);
+	tun_gro_add(&g, s.pkt[3], s.len[3], record, &w);
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 2 && w.len[0] == TUN_VNET_HDR_LEN + 40 + 2 * MSS &&
+		w.len[1] == TUN_VNET_HDR_LEN + s.len[3],
+	    "a sequence gap ends the run; the two writes keep their order");
+
+	/* PSH on the second ends the run after it */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	s.pkt[1][20 + 13] |= 0x08;
+	for (i = 0; i < 3; i++)
+		tun_gro_add(&g, s.pkt[i], s.len[i], record, &w);
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 2 && w.len[0] == TUN_VNET_HDR_LEN + 40 + 2 * MSS &&
+		(w.buf[0][TUN_VNET_HDR_LEN + 20 + 13] & 0x08),
+	    "PSH ends a run and is kept on the coalesced packet");
+	s.pkt[1][20 + 13] &= (uint8_t)~0x08;
+
+	/* another ACK number does not merge */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	s.pkt[1][20 + 11] ^= 1;
+	for (i = 0; i < 2; i++)
+		tun_gro_add(&g, s.pkt[i], s.len[i], record, &w);
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 2, "a changed ACK number starts a new packet");
+	s.pkt[1][20 + 11] ^= 1;
+
+	/* two flows interleaved: each coalesced */
+	memcpy(&t, &s, sizeof(t));
+	for (i = 0; i < t.n; i++)
+		t.pkt[i][20 + 1] ^= 1; /* another source port */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	for (i = 0; i < 3; i++) {
+		tun_gro_add(&g, s.pkt[i], s.len[i], record, &w);
+		tun_gro_add(&g, t.pkt[i], t.len[i], record, &w);
+	}
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 2 && w.len[0] == TUN_VNET_HDR_LEN + 40 + 3 * MSS &&
+		w.len[1] == TUN_VNET_HDR_LEN + 40 + 3 * MSS,
+	    "two interleaved flows are coalesced each");
+
+	/* a UDP packet writes what is pending first */
+	memset(udp, 0, sizeof(udp));
+	udp[0] = 0x45, udp[3] = sizeof(udp), udp[9] = 17;
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	tun_gro_add(&g, s.pkt[0], s.len[0], record, &w);
+	tun_gro_add(&g, s.pkt[1], s.len[1], record, &w);
+	tun_gro_add(&g, udp, sizeof(udp), record, &w);
+	ok(w.n == 2 && w.len[1] == TUN_VNET_HDR_LEN + sizeof(udp) &&
+		memcmp(w.buf[1] + TUN_VNET_HDR_LEN, udp, sizeof(udp)) == 0 &&
+		w.buf[1][1] == VIRTIO_NET_HDR_GSO_NONE,
+	    "a non-TCP packet is written after the pending run, as it came");
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 2, "nothing left after it");
+
+	/* a single segment goes out as itself */
+	memset(&w, 0, sizeof(w));
+	tun_gro_init(&g);
+	tun_gro_add(&g, s.pkt[0], s.len[0], record, &w);
+	tun_gro_flush(&g, record, &w);
+	ok(w.n == 1 && w.len[0] == TUN_VNET_HDR_LEN + s.len[0] && w.buf[0][1] == 0 &&
+		memcmp(w.buf[0] + TUN_VNET_HDR_LEN, s.pkt[0], s.len[0]) == 0,
+	    "a lone segment is written unchanged with an empty virtio header");
+}
+
 int
 main(void)
 {
@@ -195,6 +368,9 @@ main(void)
 
 	check_family(0);
 	check_family(1);
+	check_gro_roundtrip(0);
+	check_gro_roundtrip(1);
+	check_gro_boundaries();
 
 	/* a single packet with CHECKSUM_PARTIAL: the pseudo-header sum is in the field */
 	len = make_tso(buf, 0, 100, MSS);
