@@ -96,3 +96,20 @@ tests_fuzz_fuzz_wg_packet_replay_CFLAGS = $(AM_CFLAGS)
 tests_fuzz_fuzz_wg_packet_replay_LDADD = $(WG_LIBS) $(MESHCORE_LIBS)
 TESTS += tests/fuzz/fuzz_wg_packet_replay
 EXTRA_DIST += tests/fuzz/corpus/wg_packet
+
+# Fuzz: peer-chosen inner packets into the TUN coalescer and back through the segmenter.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_tun_offload
+tests_fuzz_fuzz_tun_offload_SOURCES = tests/fuzz/fuzz_tun_offload.c
+tests_fuzz_fuzz_tun_offload_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/mesh -fsanitize=fuzzer
+tests_fuzz_fuzz_tun_offload_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_tun_offload_LDADD = $(WG_LIBS) $(MESHCORE_LIBS)
+endif
+check_PROGRAMS += tests/fuzz/fuzz_tun_offload_replay
+tests_fuzz_fuzz_tun_offload_replay_SOURCES = tests/fuzz/fuzz_tun_offload.c tests/fuzz/replay.c
+tests_fuzz_fuzz_tun_offload_replay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mesh \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/tun_offload"'
+tests_fuzz_fuzz_tun_offload_replay_CFLAGS = $(AM_CFLAGS)
+tests_fuzz_fuzz_tun_offload_replay_LDADD = $(WG_LIBS) $(MESHCORE_LIBS)
+TESTS += tests/fuzz/fuzz_tun_offload_replay
+EXTRA_DIST += tests/fuzz/corpus/tun_offload
