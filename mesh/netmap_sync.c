@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "error.h"
 #include "fileio.h"
+#include "hostsdb.h"
 #include "log.h"
 #include "meshd_config.h"
 #include "netmap.h"
@@ -225,6 +226,18 @@ assign_addresses(struct meshd *d, struct netmap_sync *s, const struct netmap_nod
 	s->addresses_set = ok;
 }
 
+/* Node names for libnss_mesh (lib/hostsdb.h); a failure leaves the tunnel as it is. */
+static void
+netmap_sync_publish_hosts(const struct netmap *nm)
+{
+	struct mesh_error err;
+	char msg[MESH_ERROR_TEXT_MAX + 64];
+
+	mesh_error_clear(&err);
+	if (hostsdb_publish(nm, NULL, &err) != 0)
+		log_warn("hosts file not written: %s", mesh_error_format(&err, msg, sizeof(msg)));
+}
+
 /*
  * Is n's endpoint news?  Only a new node or a changed netmap endpoint resets
  * the peer's endpoint, so a refresh does not undo roaming.
@@ -304,6 +317,7 @@ sync_apply(struct meshd *d, struct netmap_sync *s, struct netmap *nm, const char
 	    (unsigned long long)nm->serial, from, added, removed);
 	netmap_free(s->nm);
 	s->nm = nm;
+	netmap_sync_publish_hosts(nm);
 }
 
 static int
