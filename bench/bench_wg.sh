@@ -44,7 +44,7 @@ measure() { # measure NAME DST_ADDR PIDS...: prints "NAME gbit ping_ms cpu_s_per
 results=$(mktemp)
 measure veth 192.0.2.2 >>"$results"
 
-# meshd <-> meshd
+# meshd <-> meshd (UDP GSO/GRO and TUN TSO where the kernel has them)
 start_meshd "$NA" ma$sfx a 10.98.0.1/24
 pa=$(pgrep -f "meshd -D -f $TMP/ma$sfx.conf" | head -1)
 start_meshd "$NB" mb$sfx b 10.98.0.2/24
@@ -53,6 +53,18 @@ wg set ma$sfx peer "$PB" allowed-ips 10.98.0.2/32 endpoint 192.0.2.2:51820
 wg set mb$sfx peer "$PA" allowed-ips 10.98.0.1/32 endpoint 192.0.2.1:51820
 ip netns exec "$NA" ping -q -c 2 10.98.0.2 >/dev/null
 measure meshd 10.98.0.2 $pa $pb >>"$results"
+
+# meshd <-> meshd without offloads (the same build, Offload no)
+MESHD_EXTRA_CONF="Offload no"
+start_meshd "$NA" na$sfx a 10.96.0.1/24 51822
+na=$(pgrep -f "meshd -D -f $TMP/na$sfx.conf" | head -1)
+start_meshd "$NB" nb$sfx b 10.96.0.2/24 51822
+nb=$(pgrep -f "meshd -D -f $TMP/nb$sfx.conf" | head -1)
+unset MESHD_EXTRA_CONF
+wg set na$sfx peer "$PB" allowed-ips 10.96.0.2/32 endpoint 192.0.2.2:51822
+wg set nb$sfx peer "$PA" allowed-ips 10.96.0.1/32 endpoint 192.0.2.1:51822
+ip netns exec "$NA" ping -q -c 2 10.96.0.2 >/dev/null
+measure meshd-no-offload 10.96.0.2 $na $nb >>"$results"
 
 # wireguard-go <-> wireguard-go
 start_wggo "$NA" ga$sfx a 10.97.0.1/24 51821
@@ -66,10 +78,10 @@ measure wireguard-go 10.97.0.2 $ga $gb >>"$results"
 
 awk 'NR == FNR { g[$1] = $2; next } { r[FNR] = $0 }
 END {
-	printf "%-14s %10s %10s %14s %10s %10s\n", "path", "Gbit/s", "ping ms", "CPU s/Gbit", "x wg-go", "x veth"
+	printf "%-16s %10s %10s %14s %10s %10s\n", "path", "Gbit/s", "ping ms", "CPU s/Gbit", "x wg-go", "x veth"
 	for (i = 1; i in r; i++) {
 		split(r[i], f, " ")
-		printf "%-14s %10s %10s %14s %10.2f %10.3f\n", f[1], f[2], f[3], f[4],
+		printf "%-16s %10s %10s %14s %10.2f %10.3f\n", f[1], f[2], f[3], f[4],
 		    g["wireguard-go"] ? f[2] / g["wireguard-go"] : 0, g["veth"] ? f[2] / g["veth"] : 0
 	}
 }' "$results" "$results"

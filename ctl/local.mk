@@ -10,3 +10,5 @@ ctl_meshctl_SOURCES += ctl/cmd_users.c
 # recordings: read back what the shipper delivered (recorder/source.h)
 ctl_meshctl_SOURCES += ctl/cmd_recordings.c
 ctl_meshctl_LDADD += $(RECORDER_LIBS)
+# status, ping: the live tunnel over the WireGuard UAPI socket and ICMP
+ctl_meshctl_SOURCES += ctl/cmd_status.c

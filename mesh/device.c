@@ -1,7 +1,7 @@
 /*
  * Device state: identity, peers, allowed IPs, and the timer sweep (see
- * device.h).  Peers are a list: the mesh sizes meshd serves (hundreds of
- * nodes) make a linear index search cheaper than keeping a hash in step.
+ * device.h).  Peers are a list for iteration (timers, UAPI), and two hash
+ * tables find them on the packet path: by receiver index and by key.
  */
 #include "config.h"
 
@@ -20,6 +20,8 @@ wg_device_init(struct wg_device *dev, const struct wg_device_io *io)
 {
 	memset(dev, 0, sizeof(*dev));
 	allowedips_init(&dev->allowed);
+	wg_peertable_init(&dev->by_key);
+	wg_peertable_init(&dev->by_index);
 	dev->mtu = WG_DEFAULT_MTU;
 	dev->io = *io;
 	if ((dev->tx = calloc(WG_TX_BATCH, sizeof(*dev->tx))) == NULL)
@@ -38,6 +40,8 @@ wg_device_destroy(struct wg_device *dev)
 	}
 	dev->peers = NULL;
 	allowedips_free(&dev->allowed);
+	wg_peertable_free(&dev->by_key);
+	wg_peertable_free(&dev->by_index);
 	free(dev->tx);
 	dev->tx = NULL;
 	noise_identity_wipe(&dev->id);
@@ -64,12 +68,53 @@ wg_device_set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 struct wg_peer *
 wg_device_find_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 {
+	uint64_t h = wg_peertable_hash(&dev->by_key, key, WG_KEY_LEN);
 	struct wg_peer *p;
+	size_t cursor = 0;
 
-	for (p = dev->peers; p; p = p->next_peer)
+	while ((p = wg_peertable_next(&dev->by_key, h, &cursor)) != NULL)
 		if (sodium_memcmp(p->public_key, key, WG_KEY_LEN) == 0)
 			return p;
 	return NULL;
+}
+
+struct wg_peer *
+wg_device_peer_by_index(struct wg_device *dev, uint32_t idx)
+{
+	size_t cursor = 0;
+
+	/* wg_device_new_index keeps one entry per index */
+	return wg_peertable_next(&dev->by_index, idx, &cursor);
+}
+
+/* Forget p's registered indices that neither its handshake nor a session uses. */
+static void
+prune_indices(struct wg_device *dev, struct wg_peer *p)
+{
+	unsigned i, kept = 0;
+
+	for (i = 0; i < p->nindices; i++) {
+		if (wg_peer_holds_index(p, p->indices[i]))
+			p->indices[kept++] = p->indices[i];
+		else
+			(void)wg_peertable_remove(&dev->by_index, p->indices[i], p);
+	}
+	p->nindices = kept;
+}
+
+uint32_t
+wg_device_new_index(struct wg_device *dev, struct wg_peer *p)
+{
+	uint32_t idx;
+
+	prune_indices(dev, p);
+	do
+		idx = randombytes_random();
+	while (idx == 0 || wg_device_peer_by_index(dev, idx) != NULL);
+	/* a full list or no memory: the index works for sending, lookups drop its replies */
+	if (p->nindices < WG_PEER_INDICES_MAX && wg_peertable_insert(&dev->by_index, idx, p) == 0)
+		p->indices[p->nindices++] = idx;
+	return idx;
 }
 
 struct wg_peer *
@@ -83,7 +128,9 @@ wg_device_add_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 		return NULL; /* ourselves */
 	if ((p = wg_peer_new(key)) == NULL)
 		return NULL;
-	if (noise_handshake_init(&p->hs, &dev->id, key, NULL) != 0) {
+	if (noise_handshake_init(&p->hs, &dev->id, key, NULL) != 0 ||
+	    wg_peertable_insert(
+		&dev->by_key, wg_peertable_hash(&dev->by_key, key, WG_KEY_LEN), p) != 0) {
 		wg_peer_free(p);
 		return NULL;
 	}
@@ -97,6 +144,7 @@ void
 wg_device_remove_peer(struct wg_device *dev, struct wg_peer *p)
 {
 	struct wg_peer **pp;
+	unsigned i;
 
 	for (pp = &dev->peers; *pp; pp = &(*pp)->next_peer)
 		if (*pp == p) {
@@ -105,6 +153,10 @@ wg_device_remove_peer(struct wg_device *dev, struct wg_peer *p)
 			break;
 		}
 	allowedips_remove_peer(&dev->allowed, p);
+	(void)wg_peertable_remove(
+	    &dev->by_key, wg_peertable_hash(&dev->by_key, p->public_key, WG_KEY_LEN), p);
+	for (i = 0; i < p->nindices; i++)
+		(void)wg_peertable_remove(&dev->by_index, p->indices[i], p);
 	wg_peer_free(p);
 }
 

@@ -18,6 +18,7 @@
 #include "cookie.h"
 #include "noise.h"
 #include "peer.h"
+#include "peertable.h"
 
 #define WG_TX_BATCH    64   /* datagrams per sendmmsg */
 #define WG_TX_SLOT_LEN 2048 /* one encrypted datagram (MTU <= WG_MAX_MTU) */
@@ -51,6 +52,8 @@ struct wg_device {
 	struct cookie_checker cookie;
 	struct wg_peer *peers;
 	size_t npeers;
+	struct wg_peertable by_key;   /* SipHash(public key) -> peer */
+	struct wg_peertable by_index; /* receiver index -> peer */
 	struct allowedips allowed;
 	uint16_t listen_port;
 	unsigned mtu;
@@ -71,6 +74,10 @@ void wg_device_destroy(struct wg_device *dev);
 int wg_device_set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 
 struct wg_peer *wg_device_find_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
+/* The peer that registered receiver index idx, or NULL (the caller checks what uses it). */
+struct wg_peer *wg_device_peer_by_index(struct wg_device *dev, uint32_t idx);
+/* A fresh random receiver index for p, unique on this device, registered. */
+uint32_t wg_device_new_index(struct wg_device *dev, struct wg_peer *p);
 /* Add (or return the existing) peer. */
 struct wg_peer *wg_device_add_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 void wg_device_remove_peer(struct wg_device *dev, struct wg_peer *p);

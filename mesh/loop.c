@@ -20,11 +20,12 @@
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
+#include "tun_gso.h"
 
 #define MS_PER_SEC	 1000
 #define NS_PER_MS	 1000000
 #define LOOP_MAX_WAIT_MS 1000
-#define TUN_READ_LEN	 65536
+#define TUN_READ_LEN	 (TUN_VNET_HDR_LEN + 65536)
 
 static struct meshd *
 meshd_of(struct wg_device *dev)
@@ -42,13 +43,28 @@ meshd_flush(struct wg_device *dev)
 	dev->ntx = 0;
 }
 
+/* One packet to the TUN device (behind its virtio_net_hdr when tun_vnet). */
+static void
+meshd_tun_write_raw(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct meshd *d = ctx;
+
+	d->tun_writes++;
+	/* a full TUN queue drops, as a full NIC ring would */
+	(void)!write(d->tun_fd, buf, len);
+}
+
 static void
 meshd_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
 {
 	struct meshd *d = meshd_of(dev);
 
-	/* a full TUN queue drops, as a full NIC ring would */
-	(void)!write(d->tun_fd, pkt, len);
+	d->tun_written++;
+	/* joined with the batch's other segments of its flow; written by loop_udp */
+	if (d->tun_gro)
+		tun_gro_add(d->tun_gro, pkt, len, meshd_tun_write_raw, d);
+	else
+		meshd_tun_write_raw(d, pkt, len);
 }
 
 void
@@ -73,26 +89,35 @@ epoll_add(int ep, int fd)
 }
 
 int
-meshd_init(struct meshd *d, const char *ifname, uint16_t port)
+meshd_init(struct meshd *d, const char *ifname, uint16_t port, bool offload)
 {
 	struct wg_device_io io = {meshd_flush, meshd_tun_write, d};
 	sigset_t mask;
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = -1;
+	d->tun_fd = d->uapi_fd = d->epoll_fd = d->signal_fd = d->udp.fd = d->aux_fd = -1;
 	if ((r = wg_device_init(&d->dev, &io)) != 0)
 		return r;
-	d->rx = calloc(WG_RX_BATCH, sizeof(*d->rx));
-	d->tun_buf = malloc(TUN_READ_LEN);
-	if (d->rx == NULL || d->tun_buf == NULL)
-		return MESH_ERR_NOMEM;
+	d->offload = offload;
 	meshd_clock(d);
-	if ((r = tun_open(ifname, d->ifname)) < 0)
+	d->tun_vnet = offload;
+	if ((r = tun_open(ifname, d->ifname, &d->tun_vnet)) < 0)
 		return r;
 	d->tun_fd = r;
-	if ((r = udp_open(&d->udp, port)) != 0)
+	if ((r = udp_open(&d->udp, port, offload)) != 0)
 		return r;
+	d->rx_stride = d->udp.gro ? WG_RX_GRO_SLOT_LEN : WG_RX_SLOT_LEN;
+	d->rx = malloc(WG_RX_BATCH * d->rx_stride);
+	d->tun_buf = malloc(TUN_READ_LEN);
+	d->tun_seg = malloc(TUN_SEGMENT_MAX);
+	if (d->tun_vnet && (d->tun_gro = malloc(sizeof(*d->tun_gro))) != NULL)
+		tun_gro_init(d->tun_gro);
+	if (d->rx == NULL || d->tun_buf == NULL || d->tun_seg == NULL ||
+	    (d->tun_vnet && d->tun_gro == NULL))
+		return MESH_ERR_NOMEM;
+	log_verbose("offloads: UDP GSO %s, UDP GRO %s, TUN %s", d->udp.gso ? "on" : "off",
+	    d->udp.gro ? "on" : "off", d->tun_vnet ? "on" : "off");
 	d->dev.listen_port = d->udp.port;
 	if ((r = tun_set_mtu(d->ifname, d->dev.mtu)) != 0 || (r = tun_set_up(d->ifname)) != 0)
 		return r;
@@ -134,6 +159,10 @@ meshd_destroy(struct meshd *d)
 	wg_device_destroy(&d->dev);
 	free(d->rx);
 	free(d->tun_buf);
+	free(d->tun_seg);
+	free(d->tun_gro);
+	d->tun_seg = NULL;
+	d->tun_gro = NULL;
 	d->rx = NULL;
 	d->tun_buf = NULL;
 }
@@ -146,7 +175,8 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 
 	if (port == d->udp.port && port != 0)
 		return 0;
-	if ((r = udp_open(&s, port)) != 0)
+	/* the receive slots were sized for the first socket's GRO */
+	if ((r = udp_open(&s, port, d->offload && d->udp.gro)) != 0)
 		return r;
 	if (d->epoll_fd >= 0) {
 		epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, d->udp.fd, NULL);
@@ -161,6 +191,29 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 	return 0;
 }
 
+int
+meshd_watch_fd(struct meshd *d, int fd, void (*ready)(struct meshd *d))
+{
+	int r;
+
+	if (d->aux_fd >= 0)
+		return MESH_ERR_EXISTS;
+	if ((r = epoll_add(d->epoll_fd, fd)) != 0)
+		return r;
+	d->aux_fd = fd;
+	d->aux_ready = ready;
+	return 0;
+}
+
+static void
+loop_tun_emit(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct meshd *d = ctx;
+
+	d->tun_packets++;
+	wg_device_send_ip(&d->dev, pkt, len);
+}
+
 static void
 loop_tun(struct meshd *d)
 {
@@ -171,7 +224,11 @@ loop_tun(struct meshd *d)
 		n = read(d->tun_fd, d->tun_buf, TUN_READ_LEN);
 		if (n <= 0)
 			break;
-		wg_device_send_ip(&d->dev, d->tun_buf, (size_t)n);
+		d->tun_reads++;
+		if (!d->tun_vnet)
+			loop_tun_emit(d, d->tun_buf, (size_t)n);
+		else if (tun_gso_segment(d->tun_buf, (size_t)n, d->tun_seg, loop_tun_emit, d) < 0)
+			log_debug("%s: malformed offload packet dropped", d->ifname);
 	}
 	meshd_flush(&d->dev);
 }
@@ -179,20 +236,31 @@ loop_tun(struct meshd *d)
 static void
 loop_udp(struct meshd *d)
 {
-	size_t lens[WG_RX_BATCH];
+	size_t lens[WG_RX_BATCH], segs[WG_RX_BATCH], off, seg;
 	struct wg_endpoint from[WG_RX_BATCH];
+	uint8_t *msg;
 	int n, i, total = 0;
 
 	while (total < WG_LOOP_BUDGET) {
-		n = udp_recv_batch(&d->udp, d->rx, lens, from, WG_RX_BATCH);
+		n = udp_recv_batch(&d->udp, d->rx, d->rx_stride, lens, segs, from, WG_RX_BATCH);
 		if (n <= 0)
 			break;
-		for (i = 0; i < n; i++)
-			wg_device_receive(&d->dev, d->rx[i], lens[i], &from[i]);
+		for (i = 0; i < n; i++) {
+			/* a GRO message is datagrams of segs[i] bytes, the last maybe shorter */
+			msg = d->rx + (size_t)i * d->rx_stride;
+			for (off = 0; off < lens[i]; off += seg) {
+				seg = lens[i] - off < segs[i] ? lens[i] - off : segs[i];
+				if (seg == 0)
+					break;
+				wg_device_receive(&d->dev, msg + off, seg, &from[i]);
+			}
+		}
 		total += n;
 		if (n < WG_RX_BATCH)
 			break;
 	}
+	if (d->tun_gro)
+		tun_gro_flush(d->tun_gro, meshd_tun_write_raw, d);
 	meshd_flush(&d->dev);
 }
 
@@ -206,6 +274,10 @@ loop_signal(struct meshd *d)
 			d->reload_requested = true;
 		} else {
 			log_info("signal %u: shutting down", si.ssi_signo);
+			log_verbose(
+			    "TUN: %llu reads carried %llu packets, %llu writes %llu packets",
+			    (unsigned long long)d->tun_reads, (unsigned long long)d->tun_packets,
+			    (unsigned long long)d->tun_writes, (unsigned long long)d->tun_written);
 			d->running = false;
 		}
 	}
@@ -264,6 +336,8 @@ meshd_run(struct meshd *d)
 				loop_uapi(d);
 			else if (ev[i].data.fd == d->signal_fd)
 				loop_signal(d);
+			else if (ev[i].data.fd == d->aux_fd && d->aux_ready)
+				d->aux_ready(d);
 		}
 	}
 	return 0;

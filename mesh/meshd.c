@@ -22,6 +22,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "meshd_config.h"
+#include "netmap_fetch.h"
 #include "netmap_sync.h"
 
 #define KEY_FILE_MAX 256
@@ -126,7 +127,7 @@ main(int argc, char **argv)
 	}
 	mesh_log_set_level(debug ? (enum mesh_log_level)(MESH_LOG_DEBUG + debug - 1)
 				 : (enum mesh_log_level)cfg.log_level);
-	if (meshd_init(&d, cfg.interface, cfg.listen_port) != 0)
+	if (meshd_init(&d, cfg.interface, cfg.listen_port, cfg.offload) != 0)
 		goto out;
 	apply_test_knobs(&d);
 	if (cfg.mtu != d.dev.mtu && (d.dev.mtu = cfg.mtu, tun_set_mtu(d.ifname, cfg.mtu)) != 0)
@@ -145,6 +146,10 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cfg.netmap_url[0] && netmap_fetch_global_init() != 0) {
+		log_error("libcurl: initialisation failed");
+		goto out;
+	}
 	if (cfg.netmap_file[0] || cfg.netmap_url[0]) {
 		if ((sync = netmap_sync_new(&cfg, &d)) == NULL)
 			goto out;
@@ -162,5 +167,7 @@ main(int argc, char **argv)
 out:
 	netmap_sync_free(sync);
 	meshd_destroy(&d);
+	if (cfg.netmap_url[0])
+		netmap_fetch_global_cleanup();
 	return rc;
 }

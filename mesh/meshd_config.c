@@ -27,10 +27,13 @@ meshd_config_defaults(struct meshd_config *c)
 	c->mtu = WG_DEFAULT_MTU;
 	c->netmap_refresh_s = MESHD_DEFAULT_REFRESH_S;
 	c->log_level = MESH_LOG_INFO;
+	c->offload = true;
 	snprintf(c->trusted_keys_file, sizeof(c->trusted_keys_file), "%s",
 	    SYSCONFDIR "/meshssh/trusted-keys");
 	snprintf(c->netmap_cache, sizeof(c->netmap_cache), "%s",
 	    LOCALSTATEDIR "/lib/meshssh/netmap.json");
+	snprintf(c->netmap_state_file, sizeof(c->netmap_state_file), "%s",
+	    LOCALSTATEDIR "/lib/meshssh/netmap.serial");
 }
 
 int
@@ -104,6 +107,12 @@ config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 		return copy_arg(l, c->netmap_signature_file, sizeof(c->netmap_signature_file), err);
 	if (strcasecmp(l->keyword, "NetmapURL") == 0)
 		return copy_arg(l, c->netmap_url, sizeof(c->netmap_url), err);
+	if (strcasecmp(l->keyword, "NetmapSignatureURL") == 0)
+		return copy_arg(l, c->netmap_signature_url, sizeof(c->netmap_signature_url), err);
+	if (strcasecmp(l->keyword, "NetmapCAFile") == 0)
+		return copy_arg(l, c->netmap_ca_file, sizeof(c->netmap_ca_file), err);
+	if (strcasecmp(l->keyword, "NetmapStateFile") == 0)
+		return copy_arg(l, c->netmap_state_file, sizeof(c->netmap_state_file), err);
 	if (strcasecmp(l->keyword, "NetmapCache") == 0)
 		return copy_arg(l, c->netmap_cache, sizeof(c->netmap_cache), err);
 	if (strcasecmp(l->keyword, "NetmapRefresh") == 0) {
@@ -135,6 +144,11 @@ config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 		c->mtu = (unsigned)v;
 		return 0;
 	}
+	if (strcasecmp(l->keyword, "Offload") == 0) {
+		if ((r = conf_want_args(l, 1, false, err)) != 0)
+			return r;
+		return conf_arg_bool(l, 0, &c->offload, err);
+	}
 	if (strcasecmp(l->keyword, "LogLevel") == 0) {
 		if ((r = conf_want_args(l, 1, false, err)) != 0)
 			return r;
@@ -156,6 +170,13 @@ config_check(struct meshd_config *c, struct mesh_error *err)
 	    snprintf(c->netmap_signature_file, sizeof(c->netmap_signature_file), "%s.sig",
 		c->netmap_file) >= (int)sizeof(c->netmap_signature_file))
 		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "NetmapFile: path too long");
+	if (c->netmap_url[0] && c->netmap_signature_url[0] == '\0' &&
+	    snprintf(c->netmap_signature_url, sizeof(c->netmap_signature_url), "%s.sig",
+		c->netmap_url) >= (int)sizeof(c->netmap_signature_url))
+		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "NetmapURL: too long");
+	if (c->netmap_url[0] && strncasecmp(c->netmap_url, "https://", 8) != 0)
+		return mesh_error_set(err, MESH_ERR_INVALID, 0, 0,
+		    "NetmapURL: '%s' is not an https:// URL", c->netmap_url);
 	if ((c->netmap_file[0] || c->netmap_url[0]) && c->node_name[0] == '\0')
 		return mesh_error_set(
 		    err, MESH_ERR_INVALID, 0, 0, "NodeName is required with a netmap");

@@ -34,7 +34,10 @@ struct meshd_config {
 	char netmap_file[MESHD_PATH_MAX];
 	char netmap_signature_file[MESHD_PATH_MAX]; /* default: NetmapFile + ".sig" */
 	char netmap_url[MESHD_PATH_MAX];
-	char netmap_cache[MESHD_PATH_MAX]; /* where a fetched, verified netmap is kept */
+	char netmap_signature_url[MESHD_PATH_MAX]; /* default: NetmapURL + ".sig" */
+	char netmap_ca_file[MESHD_PATH_MAX];	   /* "" : the system's CAs */
+	char netmap_cache[MESHD_PATH_MAX];	   /* where a fetched, verified netmap is kept */
+	char netmap_state_file[MESHD_PATH_MAX];	   /* last accepted serial (rollback) */
 	char trusted_keys_file[MESHD_PATH_MAX];
 	char node_name[256];
 	struct meshd_address addresses[MESHD_MAX_ADDRESSES];
@@ -42,6 +45,7 @@ struct meshd_config {
 	unsigned mtu;
 	uint64_t netmap_refresh_s;
 	int log_level; /* enum mesh_log_level */
+	bool offload;  /* UDP GSO/GRO and TUN TSO where the kernel has them */
 };
 
 void meshd_config_defaults(struct meshd_config *c);

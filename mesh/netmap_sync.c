@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,52 +20,85 @@
 
 #include "daemon.h"
 #include "error.h"
+#include "fileio.h"
+#include "hostsdb.h"
 #include "log.h"
 #include "meshd_config.h"
-#include "hostsdb.h"
 #include "netmap.h"
+#include "netmap_fetch.h"
 #include "netmap_sync.h"
 #include "peer.h"
 #include "trust.h"
 
-#define MESH_V4_PREFIX 10 /* 100.64.0.0/10 */
-#define MESH_V6_PREFIX 48 /* fd7a:115c:a1e0::/48 */
+#define MESH_V4_PREFIX 10   /* 100.64.0.0/10 */
+#define MESH_V6_PREFIX 48   /* fd7a:115c:a1e0::/48 */
+#define CACHE_MODE     0644 /* meshsshd and NSS read the cached netmap */
 
 struct netmap_sync {
 	char path[MESHD_PATH_MAX];
 	char sigpath[MESHD_PATH_MAX + 8];
 	char trusted[MESHD_PATH_MAX];
+	char state[MESHD_PATH_MAX]; /* last accepted serial */
+	char cache[MESHD_PATH_MAX]; /* NetmapURL: verified copy */
+	char cache_sig[MESHD_PATH_MAX + 8];
 	char node_name[256];
 	bool want_addresses; /* no Address keyword: take ours from the netmap */
+	struct netmap_addr self_addrs[MESHD_MAX_ADDRESSES]; /* ours, as assigned */
+	size_t nself_addrs;
 	bool addresses_set;
-	uint64_t last_serial;
+	struct netmap_fetch *fetch; /* NetmapURL; NULL for NetmapFile */
+	bool cache_tried;
+	char etag[NETMAP_FETCH_ETAG_MAX]; /* of the document in force */
+	uint8_t doc_hash[crypto_generichash_BYTES];
+	/* the last refused fetch, so a server that keeps serving it is logged once */
+	uint8_t refused_hash[crypto_generichash_BYTES];
+	char fetch_error[MESH_ERROR_TEXT_MAX];
 	struct netmap *nm; /* the one in force */
 };
+
+static void netmap_sync_fetched(struct meshd *d);
+
+static void
+copy_path(char *dst, size_t cap, const char *src, const char *suffix)
+{
+	if (snprintf(dst, cap, "%s%s", src, suffix) >= (int)cap)
+		dst[0] = '\0';
+}
 
 struct netmap_sync *
 netmap_sync_new(const struct meshd_config *cfg, struct meshd *d)
 {
 	struct netmap_sync *s;
+	struct mesh_error err;
+	char msg[512];
 
-	(void)d;
-	if (!cfg->netmap_file[0]) {
-		log_error("NetmapURL is not supported by this build; use NetmapFile");
-		return NULL;
-	}
 	if (!cfg->trusted_keys_file[0] || !cfg->node_name[0]) {
-		log_error("NetmapFile needs TrustedKeysFile and NodeName");
+		log_error("a netmap needs TrustedKeysFile and NodeName");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	snprintf(s->path, sizeof(s->path), "%s", cfg->netmap_file);
+	copy_path(s->path, sizeof(s->path), cfg->netmap_file, "");
 	if (cfg->netmap_signature_file[0])
-		snprintf(s->sigpath, sizeof(s->sigpath), "%s", cfg->netmap_signature_file);
+		copy_path(s->sigpath, sizeof(s->sigpath), cfg->netmap_signature_file, "");
 	else
-		snprintf(s->sigpath, sizeof(s->sigpath), "%s.sig", cfg->netmap_file);
-	snprintf(s->trusted, sizeof(s->trusted), "%s", cfg->trusted_keys_file);
-	snprintf(s->node_name, sizeof(s->node_name), "%s", cfg->node_name);
+		copy_path(s->sigpath, sizeof(s->sigpath), cfg->netmap_file, ".sig");
+	copy_path(s->trusted, sizeof(s->trusted), cfg->trusted_keys_file, "");
+	copy_path(s->state, sizeof(s->state), cfg->netmap_state_file, "");
+	copy_path(s->cache, sizeof(s->cache), cfg->netmap_cache, "");
+	copy_path(s->cache_sig, sizeof(s->cache_sig), cfg->netmap_cache, ".sig");
+	copy_path(s->node_name, sizeof(s->node_name), cfg->node_name, "");
 	s->want_addresses = cfg->naddresses == 0;
+	if (cfg->netmap_url[0]) {
+		mesh_error_clear(&err);
+		if ((s->fetch = netmap_fetch_new(cfg->netmap_url, cfg->netmap_signature_url,
+			 cfg->netmap_ca_file, &err)) == NULL ||
+		    meshd_watch_fd(d, netmap_fetch_fd(s->fetch), netmap_sync_fetched) != 0) {
+			log_error("NetmapURL: %s", mesh_error_format(&err, msg, sizeof(msg)));
+			netmap_sync_free(s);
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -73,6 +107,7 @@ netmap_sync_free(struct netmap_sync *s)
 {
 	if (!s)
 		return;
+	netmap_fetch_free(s->fetch);
 	netmap_free(s->nm);
 	free(s);
 }
@@ -86,7 +121,6 @@ struct req {
 
 static void req_printf(struct req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
 static void
 req_printf(struct req *r, const char *fmt, ...)
 {
@@ -146,14 +180,37 @@ req_node(struct req *r, const struct netmap_node *n, bool with_endpoint)
 	req_printf(r, "persistent_keepalive_interval=0\n");
 }
 
+static bool
+addr_in(const struct netmap_addr *a, const struct netmap_addr *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (set[i].family == a->family && memcmp(set[i].bytes, a->bytes, 16) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Our own mesh addresses from the netmap, and again whenever they change:
+ * IPv6 addresses no longer ours are removed, IPv4 is replaced in place.
+ */
 static void
 assign_addresses(struct meshd *d, struct netmap_sync *s, const struct netmap_node *self)
 {
 	char a[NETMAP_ADDR_TEXT_MAX];
-	size_t i;
-	bool ok = true;
+	size_t i, n = self->naddrs < MESHD_MAX_ADDRESSES ? self->naddrs : MESHD_MAX_ADDRESSES;
+	bool ok = true, same = s->addresses_set && n == s->nself_addrs;
 
-	for (i = 0; i < self->naddrs; i++) {
+	for (i = 0; same && i < n; i++)
+		same = addr_in(&self->addrs[i], s->self_addrs, s->nself_addrs);
+	if (same)
+		return;
+	for (i = 0; i < s->nself_addrs; i++)
+		if (s->self_addrs[i].family == AF_INET6 &&
+		    !addr_in(&s->self_addrs[i], self->addrs, n))
+			(void)tun_del_address6(d->ifname, s->self_addrs[i].bytes, MESH_V6_PREFIX);
+	for (i = 0; i < n; i++) {
 		const struct netmap_addr *ad = &self->addrs[i];
 		unsigned prefix = ad->family == AF_INET ? MESH_V4_PREFIX : MESH_V6_PREFIX;
 
@@ -164,6 +221,8 @@ assign_addresses(struct meshd *d, struct netmap_sync *s, const struct netmap_nod
 		if (netmap_addr_format(ad, a, sizeof(a)) == 0)
 			log_info("%s: address %s/%u from the netmap", d->ifname, a, prefix);
 	}
+	memcpy(s->self_addrs, self->addrs, n * sizeof(self->addrs[0]));
+	s->nself_addrs = n;
 	s->addresses_set = ok;
 }
 
@@ -179,40 +238,33 @@ netmap_sync_publish_hosts(const struct netmap *nm)
 		log_warn("hosts file not written: %s", mesh_error_format(&err, msg, sizeof(msg)));
 }
 
-void
-netmap_sync_reload(struct meshd *d)
+/*
+ * Is n's endpoint news?  Only a new node or a changed netmap endpoint resets
+ * the peer's endpoint, so a refresh does not undo roaming.
+ */
+static bool
+endpoint_changed(const struct netmap *old, const struct netmap_node *n)
 {
-	struct netmap_sync *s = d->reload_ctx;
-	struct trust_keys *tk = NULL;
-	struct netmap *nm = NULL;
+	const struct netmap_node *o = old ? netmap_node_by_key(old, n->key) : NULL;
+
+	if (n->nendpoints == 0)
+		return false;
+	return o == NULL || o->nendpoints == 0 || strcmp(o->endpoints[0], n->endpoints[0]) != 0;
+}
+
+/* Make the device's peers those of nm (verified by the caller); nm is kept. */
+static void
+sync_apply(struct meshd *d, struct netmap_sync *s, struct netmap *nm, const char *from)
+{
 	const struct netmap_node *self;
-	struct mesh_error err;
 	struct wg_peer *p, *next;
 	struct req r = {NULL, 0, 0, false};
-	char msg[512];
 	size_t i, added = 0, removed = 0;
+	bool with_ep;
 	int rc;
 
-	if (!s)
-		return;
-	mesh_error_clear(&err);
-	if (snprintf(err.source, sizeof(err.source), "%s", s->trusted) >= (int)sizeof(err.source))
-		err.source[0] = '\0';
-	if (trust_keys_load(s->trusted, &tk, &err) != 0) {
-		log_error("netmap not applied: %s", mesh_error_format(&err, msg, sizeof(msg)));
-		return;
-	}
-	mesh_error_clear(&err);
-	if (snprintf(err.source, sizeof(err.source), "%s", s->path) >= (int)sizeof(err.source))
-		err.source[0] = '\0';
-	rc = netmap_load(s->path, s->sigpath, tk, s->last_serial, (int64_t)time(NULL), &nm, &err);
-	trust_keys_free(tk);
-	if (rc != 0) {
-		log_error("netmap not applied: %s", mesh_error_format(&err, msg, sizeof(msg)));
-		return;
-	}
 	if ((self = netmap_node_by_name(nm, s->node_name)) == NULL) {
-		log_error("netmap not applied: %s: serial %llu has no node named %s", s->path,
+		log_error("netmap not applied: %s: serial %llu has no node named %s", from,
 		    (unsigned long long)nm->serial, s->node_name);
 		netmap_free(nm);
 		return;
@@ -240,11 +292,13 @@ netmap_sync_reload(struct meshd *d)
 
 		if (n == self)
 			continue;
+		with_ep =
+		    endpoint_changed(s->nm, n) || wg_device_find_peer(&d->dev, n->key) == NULL;
 		r.len = 0;
-		req_node(&r, n, true);
+		req_node(&r, n, with_ep);
 		if (r.oom)
 			break;
-		if ((rc = uapi_set(d, r.buf, r.len)) != 0 && n->nendpoints > 0) {
+		if ((rc = uapi_set(d, r.buf, r.len)) != 0 && with_ep) {
 			log_warn("netmap: node %s: endpoint %s not usable (%s); added without",
 			    n->name, n->endpoints[0], strerror(rc));
 			r.len = 0;
@@ -257,12 +311,177 @@ netmap_sync_reload(struct meshd *d)
 			added++;
 	}
 	free(r.buf);
-	if (s->want_addresses && !s->addresses_set)
+	if (s->want_addresses)
 		assign_addresses(d, s, self);
-	log_info("netmap serial %llu applied: %zu peers, %zu removed",
-	    (unsigned long long)nm->serial, added, removed);
-	s->last_serial = nm->serial;
+	log_info("netmap serial %llu applied from %s: %zu peers, %zu removed",
+	    (unsigned long long)nm->serial, from, added, removed);
 	netmap_free(s->nm);
 	s->nm = nm;
 	netmap_sync_publish_hosts(nm);
+}
+
+static int
+load_trusted(const struct netmap_sync *s, struct trust_keys **tk, struct mesh_error *err)
+{
+	mesh_error_clear(err);
+	copy_path(err->source, sizeof(err->source), s->trusted, "");
+	return trust_keys_load(s->trusted, tk, err);
+}
+
+/* A signed file pair (NetmapFile, or NetmapURL's cache), against the serial state. */
+static int
+sync_load_file(struct meshd *d, struct netmap_sync *s, const char *path, const char *sigpath)
+{
+	struct trust_keys *tk = NULL;
+	struct netmap *nm = NULL;
+	struct mesh_error err;
+	char msg[512];
+	int rc;
+
+	if ((rc = load_trusted(s, &tk, &err)) == 0) {
+		mesh_error_clear(&err);
+		rc = netmap_load_tracked(
+		    path, sigpath, tk, s->state, (int64_t)time(NULL), &nm, &err);
+	}
+	trust_keys_free(tk);
+	if (rc != 0) {
+		if (rc != MESH_ERR_NOTFOUND || s->fetch == NULL)
+			log_error(
+			    "netmap not applied: %s", mesh_error_format(&err, msg, sizeof(msg)));
+		return rc;
+	}
+	sync_apply(d, s, nm, path);
+	return 0;
+}
+
+/* Write the verified document where meshsshd and NSS read it. */
+static void
+sync_write_cache(const struct netmap_sync *s, const struct netmap_fetch_result *res)
+{
+	struct mesh_error err;
+	char msg[512];
+
+	mesh_error_clear(&err);
+	if (mesh_file_write_atomic(s->cache_sig, res->sig, res->siglen, CACHE_MODE, &err) != 0 ||
+	    mesh_file_write_atomic(s->cache, res->doc, res->doclen, CACHE_MODE, &err) != 0)
+		log_error("NetmapCache: %s", mesh_error_format(&err, msg, sizeof(msg)));
+}
+
+/* A fetched document: verify everything before anything changes. */
+static void
+sync_fetched_doc(struct meshd *d, struct netmap_sync *s, const struct netmap_fetch_result *res)
+{
+	uint8_t hash[crypto_generichash_BYTES];
+	struct trust_keys *tk = NULL;
+	struct netmap *nm = NULL;
+	struct mesh_error err;
+	uint64_t last = 0;
+	char msg[512];
+	int rc;
+
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(hash));
+	crypto_generichash_update(&st, res->doc, res->doclen);
+	crypto_generichash_update(&st, res->sig, res->siglen);
+	crypto_generichash_final(&st, hash, sizeof(hash));
+	if (sodium_memcmp(hash, s->refused_hash, sizeof(hash)) == 0) {
+		log_debug("netmap: the refused document again; still refused");
+		return;
+	}
+	if ((rc = load_trusted(s, &tk, &err)) != 0)
+		goto out;
+	mesh_error_clear(&err);
+	copy_path(err.source, sizeof(err.source), s->state, "");
+	if ((rc = netmap_serial_read(s->state, &last, &err)) != 0)
+		goto out;
+	mesh_error_clear(&err);
+	copy_path(err.source, sizeof(err.source), s->fetch ? "NetmapURL" : s->path, "");
+	if ((rc = netmap_verify_signature(
+		 res->doc, res->doclen, res->sig, res->siglen, tk, &err)) != 0 ||
+	    (rc = netmap_parse(res->doc, res->doclen, &nm, &err)) != 0 ||
+	    (rc = netmap_check_fresh(nm, last, (int64_t)time(NULL), &err)) != 0)
+		goto out;
+	if (netmap_node_by_name(nm, s->node_name) == NULL) {
+		rc = mesh_error_set(&err, MESH_ERR_NOTFOUND, 0, 0,
+		    "serial %llu has no node named %s", (unsigned long long)nm->serial,
+		    s->node_name);
+		goto out;
+	}
+	if (nm->serial > last && (rc = netmap_serial_write(s->state, nm->serial, &err)) != 0)
+		goto out;
+	sync_write_cache(s, res);
+	memcpy(s->etag, res->etag, sizeof(s->etag));
+	if (s->nm && s->nm->serial == nm->serial &&
+	    sodium_memcmp(hash, s->doc_hash, sizeof(hash)) == 0) {
+		log_debug("netmap serial %llu unchanged", (unsigned long long)nm->serial);
+		goto out;
+	}
+	memcpy(s->doc_hash, hash, sizeof(hash));
+	sync_apply(d, s, nm, "NetmapURL");
+	nm = NULL;
+out:
+	if (rc != 0) {
+		log_error("netmap not applied: %s", mesh_error_format(&err, msg, sizeof(msg)));
+		/* a local failure (trusted keys, state file) is retried and logged again */
+		if (rc == MESH_ERR_SIGNATURE || rc == MESH_ERR_UNTRUSTED || rc == MESH_ERR_PARSE ||
+		    rc == MESH_ERR_INVALID || rc == MESH_ERR_ROLLBACK || rc == MESH_ERR_EXPIRED ||
+		    rc == MESH_ERR_DUPLICATE || rc == MESH_ERR_NOTFOUND)
+			memcpy(s->refused_hash, hash, sizeof(hash));
+	}
+	netmap_free(nm);
+	trust_keys_free(tk);
+}
+
+/* The loop's callback: the fetcher finished. */
+static void
+netmap_sync_fetched(struct meshd *d)
+{
+	struct netmap_sync *s = d->reload_ctx;
+	struct netmap_fetch_result res;
+	char msg[512];
+
+	if (!s || !s->fetch || netmap_fetch_finish(s->fetch, &res) != 0)
+		return;
+	switch (res.status) {
+	case NETMAP_FETCH_NOT_MODIFIED:
+		log_debug("netmap: not modified (ETag %s)", s->etag);
+		break;
+	case NETMAP_FETCH_FAILED:
+		mesh_error_format(&res.err, msg, sizeof(msg));
+		if (strcmp(msg, s->fetch_error) != 0)
+			log_error("netmap not fetched: %s", msg);
+		else
+			log_debug("netmap not fetched: %s", msg);
+		copy_path(s->fetch_error, sizeof(s->fetch_error), msg, "");
+		break;
+	case NETMAP_FETCH_CHANGED:
+		sync_fetched_doc(d, s, &res);
+		break;
+	}
+	if (res.status != NETMAP_FETCH_FAILED)
+		s->fetch_error[0] = '\0';
+	netmap_fetch_result_clear(&res);
+}
+
+void
+netmap_sync_reload(struct meshd *d)
+{
+	struct netmap_sync *s = d->reload_ctx;
+
+	if (!s)
+		return;
+	if (s->fetch == NULL) {
+		(void)sync_load_file(d, s, s->path, s->sigpath);
+		return;
+	}
+	/* Start from the last verified copy, so the mesh is up while the server is not. */
+	if (!s->cache_tried) {
+		s->cache_tried = true;
+		(void)sync_load_file(d, s, s->cache, s->cache_sig);
+	}
+	if (netmap_fetch_busy(s->fetch))
+		return;
+	if (netmap_fetch_start(s->fetch, s->nm ? s->etag : "") != 0)
+		log_error("netmap not fetched: cannot start the fetcher");
 }

@@ -68,6 +68,14 @@ wg_peer_confirm_next(struct wg_peer *p)
 	noise_keypair_wipe(&p->next);
 }
 
+bool
+wg_peer_holds_index(const struct wg_peer *p, uint32_t idx)
+{
+	return p->hs.local_index == idx || (p->current.valid && p->current.local_index == idx) ||
+	    (p->previous.valid && p->previous.local_index == idx) ||
+	    (p->next.valid && p->next.local_index == idx);
+}
+
 void
 wg_peer_zero_keys(struct wg_peer *p)
 {

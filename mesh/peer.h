@@ -20,6 +20,8 @@
 #include "timers.h"
 
 #define WG_MAX_STAGED_PACKETS 128 /* packets queued per peer while no session */
+/* receiver indices a peer can hold at once (handshake + three sessions) and one new */
+#define WG_PEER_INDICES_MAX 8
 
 struct wg_endpoint {
 	union {
@@ -52,6 +54,9 @@ struct wg_peer {
 	struct wg_staged staged[WG_MAX_STAGED_PACKETS];
 	unsigned nstaged;
 	bool in_netmap; /* mark for netmap reconciliation */
+	/* receiver indices this peer registered in the device's index table */
+	uint32_t indices[WG_PEER_INDICES_MAX];
+	unsigned nindices;
 };
 
 struct wg_peer *wg_peer_new(const uint8_t public_key[WG_KEY_LEN]);
@@ -60,6 +65,8 @@ void wg_peer_free(struct wg_peer *p);
 void wg_peer_install_session(struct wg_peer *p, const struct noise_keypair *kp);
 /* A packet arrived on "next": it becomes current. */
 void wg_peer_confirm_next(struct wg_peer *p);
+/* Does the handshake or a session of p use receiver index idx? */
+bool wg_peer_holds_index(const struct wg_peer *p, uint32_t idx);
 /* Wipe every session and the pending handshake. */
 void wg_peer_zero_keys(struct wg_peer *p);
 /* Queue a packet until a session exists (drops the oldest when full). */

@@ -139,10 +139,8 @@ receive_response(
 
 	if (!check_macs(dev, buf, len, from))
 		return;
-	for (p = dev->peers; p; p = p->next_peer)
-		if (p->hs.state == NOISE_HS_CREATED_INITIATION && p->hs.local_index == idx)
-			break;
-	if (p == NULL) {
+	p = wg_device_peer_by_index(dev, idx);
+	if (p == NULL || p->hs.state != NOISE_HS_CREATED_INITIATION || p->hs.local_index != idx) {
 		dev->stats.rx_dropped_unknown++;
 		return;
 	}
@@ -169,9 +167,9 @@ receive_cookie_reply(struct wg_device *dev, const uint8_t *buf, size_t len)
 	uint32_t idx = wg_get_le32(buf + WG_COOKIE_OFF_RECEIVER);
 	struct wg_peer *p;
 
-	for (p = dev->peers; p; p = p->next_peer)
-		if (p->hs.local_index == idx && p->hs.state != NOISE_HS_ZEROED)
-			break;
+	p = wg_device_peer_by_index(dev, idx);
+	if (p && (p->hs.local_index != idx || p->hs.state == NOISE_HS_ZEROED))
+		p = NULL;
 	if (p == NULL || cookie_consume_reply(&p->cookie, buf, len, dev->now_ms) != 0)
 		dev->stats.rx_dropped_auth++;
 }
@@ -179,17 +177,16 @@ receive_cookie_reply(struct wg_device *dev, const uint8_t *buf, size_t len)
 static struct noise_keypair *
 find_keypair(struct wg_device *dev, uint32_t idx, struct wg_peer **peer)
 {
-	struct wg_peer *p;
+	struct wg_peer *p = wg_device_peer_by_index(dev, idx);
 
-	for (p = dev->peers; p; p = p->next_peer) {
-		*peer = p;
-		if (p->current.valid && p->current.local_index == idx)
-			return &p->current;
-		if (p->next.valid && p->next.local_index == idx)
-			return &p->next;
-		if (p->previous.valid && p->previous.local_index == idx)
-			return &p->previous;
-	}
+	if ((*peer = p) == NULL)
+		return NULL;
+	if (p->current.valid && p->current.local_index == idx)
+		return &p->current;
+	if (p->next.valid && p->next.local_index == idx)
+		return &p->next;
+	if (p->previous.valid && p->previous.local_index == idx)
+		return &p->previous;
 	return NULL;
 }
 

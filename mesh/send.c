@@ -36,32 +36,6 @@ wg_device_tx_commit(struct wg_device *dev, size_t len)
 	dev->ntx++;
 }
 
-static bool
-index_in_use(const struct wg_device *dev, uint32_t idx)
-{
-	const struct wg_peer *p;
-
-	for (p = dev->peers; p; p = p->next_peer)
-		if (p->hs.local_index == idx ||
-		    (p->current.valid && p->current.local_index == idx) ||
-		    (p->previous.valid && p->previous.local_index == idx) ||
-		    (p->next.valid && p->next.local_index == idx))
-			return true;
-	return false;
-}
-
-/* A fresh random receiver index, unique on this device. */
-static uint32_t
-new_index(const struct wg_device *dev)
-{
-	uint32_t idx;
-
-	do
-		idx = randombytes_random();
-	while (idx == 0 || index_in_use(dev, idx));
-	return idx;
-}
-
 void
 wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool is_retry)
 {
@@ -78,7 +52,8 @@ wg_send_initiation(struct wg_device *dev, struct wg_peer *p, bool is_retry)
 	randombytes_buf(eph, sizeof(eph));
 	tai64n_from_unix(ts, dev->now_wall.tv_sec, (uint32_t)dev->now_wall.tv_nsec);
 	msg = wg_device_tx_slot(dev, &p->endpoint);
-	if (noise_create_initiation(&p->hs, &dev->id, ts, eph, new_index(dev), msg) == 0) {
+	if (noise_create_initiation(&p->hs, &dev->id, ts, eph, wg_device_new_index(dev, p), msg) ==
+	    0) {
 		cookie_add_macs(&p->cookie, msg, WG_INIT_LEN, dev->now_ms);
 		wg_device_tx_commit(dev, WG_INIT_LEN);
 		p->tx_bytes += WG_INIT_LEN;
@@ -97,7 +72,7 @@ wg_send_response(struct wg_device *dev, struct wg_peer *p)
 
 	randombytes_buf(eph, sizeof(eph));
 	msg = wg_device_tx_slot(dev, &p->endpoint);
-	if (noise_create_response(&p->hs, eph, new_index(dev), msg) != 0)
+	if (noise_create_response(&p->hs, eph, wg_device_new_index(dev, p), msg) != 0)
 		goto out;
 	cookie_add_macs(&p->cookie, msg, WG_RESP_LEN, dev->now_ms);
 	if (noise_begin_session(&p->hs, &kp, dev->now_ms) != 0)

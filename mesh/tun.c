@@ -13,6 +13,7 @@
 #include <linux/ipv6.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,11 +23,25 @@
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
+#include "tun_gso.h"
 
 #define TUN_DEVICE "/dev/net/tun"
 
+/*
+ * Ask for whole TCP sends (TSO) with checksums left to us; the packets then
+ * carry a virtio_net_hdr both ways.  Returns whether the kernel agreed.
+ */
+static bool
+tun_offload(int fd)
+{
+	unsigned feat = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+	int hdr = TUN_VNET_HDR_LEN;
+
+	return ioctl(fd, TUNSETVNETHDRSZ, &hdr) == 0 && ioctl(fd, TUNSETOFFLOAD, feat) == 0;
+}
+
 int
-tun_open(const char *name, char ifname[IFNAMSIZ])
+tun_open(const char *name, char ifname[IFNAMSIZ], bool *vnet_hdr)
 {
 	struct ifreq ifr;
 	int fd;
@@ -38,13 +53,16 @@ tun_open(const char *name, char ifname[IFNAMSIZ])
 		return MESH_ERR_IO;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (*vnet_hdr ? IFF_VNET_HDR : 0);
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		log_error("create interface %s: %s", name, strerror(errno));
 		close(fd);
 		return MESH_ERR_IO;
 	}
+	/* without TSO the packets keep the header but arrive whole and checksummed */
+	if (*vnet_hdr && !tun_offload(fd))
+		log_verbose("%s: no TUN segmentation offload: %s", name, strerror(errno));
 	memcpy(ifname, ifr.ifr_name, IFNAMSIZ);
 	ifname[IFNAMSIZ - 1] = '\0';
 	return fd;
@@ -145,4 +163,26 @@ tun_add_address(const char *ifname, int family, const uint8_t *addr, unsigned pr
 	if (family == AF_INET6 && prefix <= 128)
 		return tun_add_address6(ifname, addr, prefix);
 	return MESH_ERR_INVALID;
+}
+
+/* Remove one IPv6 address (IPv4 needs no removal: SIOCSIFADDR replaces it). */
+int
+tun_del_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
+{
+	struct in6_ifreq req;
+	int s, r = 0;
+
+	memset(&req, 0, sizeof(req));
+	memcpy(&req.ifr6_addr, addr, 16);
+	req.ifr6_prefixlen = prefix;
+	if ((req.ifr6_ifindex = (int)if_nametoindex(ifname)) == 0)
+		return MESH_ERR_NOTFOUND;
+	if ((s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return MESH_ERR_IO;
+	if (ioctl(s, SIOCDIFADDR, &req) < 0 && errno != EADDRNOTAVAIL) {
+		log_error("remove IPv6 address on %s: %s", ifname, strerror(errno));
+		r = MESH_ERR_IO;
+	}
+	close(s);
+	return r;
 }

@@ -2,9 +2,14 @@
 # tests/integration/lib.sh: fixtures for meshsshd's end-to-end tests.
 #
 # Sourced by tests/integration/sshd_*.sh.  It builds, per test run, two
-# network namespaces (client and server) joined by a veth pair, runs
-# wireguard-go in each, configured with `wg set` from the test netmap's keys
-# and addresses, creates two local accounts visible only to the server (an
+# network namespaces (client and server) joined by a veth pair, runs a
+# WireGuard tunnel in each, configured with `wg set` from the test netmap's
+# keys and addresses:
+#
+#   MESHSSH_E2E_TUNNEL=meshd (default)     $top_builddir/mesh/meshd
+#   MESHSSH_E2E_TUNNEL=wireguard-go        Debian's wireguard-go
+#
+# creates two local accounts visible only to the server (an
 # overlay on /etc in the server's mount namespace holds its passwd, group,
 # shadow, gshadow and motd), and starts the server under test on the
 # server's mesh addresses:
@@ -32,6 +37,8 @@ exec </dev/null
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
 E2E_SERVER=${MESHSSH_E2E_SERVER:-meshsshd}
+E2E_TUNNEL=${MESHSSH_E2E_TUNNEL:-meshd}
+E2E_MESHD=${MESHD:-$top_builddir/mesh/meshd}
 E2E_MESHSSHD=${MESHSSHD:-$top_builddir/sshd/meshsshd}
 E2E_MESHCTL=${MESHCTL:-$top_builddir/ctl/meshctl}
 E2E_SFTP_SERVER=/usr/lib/openssh/sftp-server
@@ -176,6 +183,7 @@ e2e_require() { # fail or skip unless the machine can run this suite
 		e2e_cannot_run "MESHSSH_E2E_SERVER must be meshsshd or openssh, not '$E2E_SERVER'"
 		;;
 	esac
+	e2e_require_tunnel
 	ip netns add "e2e-probe-$$" 2>/dev/null || e2e_cannot_run "cannot create network namespaces"
 	ip netns del "e2e-probe-$$"
 }
@@ -314,12 +322,34 @@ e2e_setup() { # the whole fixture: namespaces, tunnel, users, server, client con
 	e2e_server_start || e2e_cannot_run "server did not start: $(tail -n 5 "$E2E_TMP/server.log" | tr '\n' ' ')"
 }
 
-e2e_wg_up() { # e2e_wg_up NS IFACE PRIVFILE PEERPUB PEER_ALLOWED PEER_ENDPOINT ADDR4 ADDR6 EXTRA4 EXTRA6
-	local ns=$1 dev=$2 priv=$3 peer=$4 allowed=$5 endpoint=$6 a4=$7 a6=$8 x4=$9 x6=${10} pid
-	ip netns exec "$ns" wireguard-go -f "$dev" >>"$E2E_TMP/wg-$dev.log" 2>&1 &
+e2e_require_tunnel() { # the tunnel chosen by MESHSSH_E2E_TUNNEL can run
+	case $E2E_TUNNEL in
+	meshd) [ -x "$E2E_MESHD" ] || e2e_cannot_run "meshd not built: $E2E_MESHD" ;;
+	wireguard-go) ;;
+	*) e2e_cannot_run "MESHSSH_E2E_TUNNEL must be meshd or wireguard-go, not '$E2E_TUNNEL'" ;;
+	esac
+}
+
+e2e_tunnel_start() { # e2e_tunnel_start NS IFACE PRIVFILE: the tunnel daemon, UAPI socket ready
+	local ns=$1 dev=$2 priv=$3 pid
+	if [ "$E2E_TUNNEL" = meshd ]; then
+		# Peers come from `wg set` below, as for wireguard-go: the test
+		# needs an allowed address (the stranger) that no netmap node has.
+		printf 'Interface %s\nPrivateKeyFile %s\nListenPort %s\n' \
+			"$dev" "$priv" "$E2E_WG_PORT" >"$E2E_TMP/meshd-$dev.conf"
+		ip netns exec "$ns" "$E2E_MESHD" -D -f "$E2E_TMP/meshd-$dev.conf" \
+			>>"$E2E_TMP/wg-$dev.log" 2>&1 &
+	else
+		ip netns exec "$ns" wireguard-go -f "$dev" >>"$E2E_TMP/wg-$dev.log" 2>&1 &
+	fi
 	pid=$!
 	e2e_track "$pid"
-	e2e_wait_for test -S "/var/run/wireguard/$dev.sock" || return 1
+	e2e_wait_for test -S "/var/run/wireguard/$dev.sock"
+}
+
+e2e_wg_up() { # e2e_wg_up NS IFACE PRIVFILE PEERPUB PEER_ALLOWED PEER_ENDPOINT ADDR4 ADDR6 EXTRA4 EXTRA6
+	local ns=$1 dev=$2 priv=$3 peer=$4 allowed=$5 endpoint=$6 a4=$7 a6=$8 x4=$9 x6=${10}
+	e2e_tunnel_start "$ns" "$dev" "$priv" || return 1
 	ip netns exec "$ns" wg set "$dev" private-key "$priv" listen-port "$E2E_WG_PORT" \
 		peer "$peer" allowed-ips "$allowed" endpoint "$endpoint" persistent-keepalive 25 || return 1
 	ip -n "$ns" addr add "$a4/32" dev "$dev" || return 1

@@ -82,6 +82,7 @@ Interface $2
 PrivateKeyFile $TMP/$3.key
 ListenPort ${5:-51820}
 Address $4
+${MESHD_EXTRA_CONF:-}
 EOC
 	spawn ip netns exec "$1" "$MESHD" -D -f "$TMP/$2.conf" 2>>"$TMP/meshd.log"
 	wait_uapi "$2"

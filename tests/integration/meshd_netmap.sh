@@ -33,6 +33,7 @@ Interface $ifn
 PrivateKeyFile $TMP/$n.key
 ListenPort 41641
 NetmapFile $nm
+NetmapStateFile $TMP/$n.serial
 TrustedKeysFile $TMP/trusted-keys
 NodeName n$n
 EOC

@@ -42,6 +42,7 @@ Interface $IA
 PrivateKeyFile $TMP/a.key
 ListenPort 41641
 NetmapFile $nm
+NetmapStateFile $TMP/a.serial
 TrustedKeysFile $TMP/trusted-keys
 NodeName na$sfx
 EOC
