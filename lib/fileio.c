@@ -154,3 +154,30 @@ fail:
 	unlink(tmp);
 	return r;
 }
+
+int
+mesh_file_ensure_parent(const char *path, mode_t mode, struct mesh_error *err)
+{
+	char copy[PATH_MAX], *dir;
+	struct stat st;
+	int fd, r = MESH_OK;
+
+	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
+		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "%s: path too long", path);
+	dir = dirname(copy);
+	if (mkdir(dir, mode) != 0 && errno != EEXIST)
+		return mesh_error_set(err, MESH_ERR_IO, 0, 0, "mkdir %s: %s", dir, strerror(errno));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return mesh_error_set(err, MESH_ERR_IO, 0, 0, "%s: %s", dir, strerror(errno));
+	if (fstat(fd, &st) != 0)
+		r = mesh_error_set(err, MESH_ERR_IO, 0, 0, "%s: %s", dir, strerror(errno));
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		r = mesh_error_set(err, MESH_ERR_PERM, 0, 0, "%s: owned by uid %u, expected root",
+		    dir, (unsigned)st.st_uid);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		r = mesh_error_set(err, MESH_ERR_PERM, 0, 0,
+		    "%s: mode %04o is group- or world-writable", dir,
+		    (unsigned)(st.st_mode & 07777));
+	(void)close(fd);
+	return r;
+}

@@ -34,6 +34,14 @@ int mesh_file_read(const char *path, size_t max, unsigned flags, uint8_t **out, 
 int mesh_file_write_atomic(
     const char *path, const void *buf, size_t len, mode_t mode, struct mesh_error *err);
 
+/*
+ * The directory that will hold path (a state or cache file): created with
+ * mode if it is missing (one level, like StateDirectory= would), then checked
+ * to be a real directory owned by root or the effective uid and not group- or
+ * world-writable.
+ */
+int mesh_file_ensure_parent(const char *path, mode_t mode, struct mesh_error *err);
+
 /* Check owner/mode of an open descriptor per flags. */
 int mesh_file_check_fd(int fd, const char *path, unsigned flags, struct mesh_error *err);
 

@@ -104,6 +104,9 @@ int netmap_check_fresh(
 int netmap_load(const char *path, const char *sigpath, const struct trust_keys *trusted,
     uint64_t last_serial, int64_t now, struct netmap **out, struct mesh_error *err);
 
+/* Mode of the state directory created for the serial file or the cache. */
+#define NETMAP_STATE_DIR_MODE 0755
+
 /*
  * Rollback protection across restarts: the last accepted serial lives in a
  * state file (e.g. /var/lib/meshssh/netmap.serial; root-owned, decimal).  A

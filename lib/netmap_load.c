@@ -120,9 +120,12 @@ netmap_serial_write(const char *statepath, uint64_t serial, struct mesh_error *e
 {
 	char buf[NETMAP_SERIAL_FILE_MAX];
 	int n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", serial);
+	int r;
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return mesh_error_set(err, MESH_ERR_RANGE, 0, 0, "serial too long");
+	if ((r = mesh_file_ensure_parent(statepath, NETMAP_STATE_DIR_MODE, err)) != 0)
+		return r;
 	return mesh_file_write_atomic(statepath, buf, (size_t)n, NETMAP_SERIAL_FILE_MODE, err);
 }
 

@@ -362,7 +362,8 @@ sync_write_cache(const struct netmap_sync *s, const struct netmap_fetch_result *
 	char msg[512];
 
 	mesh_error_clear(&err);
-	if (mesh_file_write_atomic(s->cache_sig, res->sig, res->siglen, CACHE_MODE, &err) != 0 ||
+	if (mesh_file_ensure_parent(s->cache, NETMAP_STATE_DIR_MODE, &err) != 0 ||
+	    mesh_file_write_atomic(s->cache_sig, res->sig, res->siglen, CACHE_MODE, &err) != 0 ||
 	    mesh_file_write_atomic(s->cache, res->doc, res->doclen, CACHE_MODE, &err) != 0)
 		log_error("NetmapCache: %s", mesh_error_format(&err, msg, sizeof(msg)));
 }

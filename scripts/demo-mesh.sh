@@ -94,7 +94,9 @@ NetmapFile $work/netmap.json
 TrustedKeysFile $work/trusted-keys
 NodeName $node
 CONF
-	ip netns exec "$ns" "$meshd" -D -f "meshd-$node.conf" >"meshd-$node.log" 2>&1 &
+	# a private /var/lib: the serial state and the hosts file stay inside the demo
+	ip netns exec "$ns" sh -c 'mount -t tmpfs demo-state /var/lib && exec "$@"' meshd \
+		"$meshd" -D -f "meshd-$node.conf" >"meshd-$node.log" 2>&1 &
 	pids="$pids $!"
 done
 wait_for 10 ip -n "$ns_l" addr show dev "mdl$id" >/dev/null || die "meshd did not come up: $(tail -3 meshd-laptop.log)"
@@ -124,8 +126,12 @@ TrustedKeysFile $work/trusted-keys
 PolicyFile $work/policy.hujson
 NodeName web-1
 PidFile $work/meshsshd.pid
+RecordingSpool $work/spool
+RecordingShipper $build/recorder/meshssh-shipper
+RecordingSink file:$work/recordings
+AuditSink file:$work/audit
 CONF
-ip netns exec "$ns_w" sh -c "mount -t overlay demo-etc -o lowerdir=/etc,upperdir='$work/etc-up',workdir='$work/etc-work' /etc && exec \"\$@\"" \
+ip netns exec "$ns_w" sh -c "mount -t overlay demo-etc -o lowerdir=/etc,upperdir='$work/etc-up',workdir='$work/etc-work' /etc && mount -t tmpfs demo-state /var/lib && mkdir -m 755 /var/lib/meshssh && exec \"\$@\"" \
 	meshsshd "$meshsshd" -D -f meshsshd.conf >meshsshd.log 2>&1 &
 pids="$pids $!"
 wait_for 10 ip netns exec "$ns_w" sh -c 'ss -Hltn "sport = :22" | grep -q .' ||
@@ -150,6 +156,26 @@ say "A login the policy does not grant: root on web-1"
 echo '$ ssh root@web-1 true'
 ip netns exec "$ns_l" ssh -F ssh_config root@web-1 true
 echo "(ssh exited $?)"
+
+say "web-1 recorded alice's session (asciicast v2) and audited every decision; the shipper delivered both"
+wait_for 10 sh -c "'$meshctl' recordings list --source file:$work/recordings 2>/dev/null | grep -q alice" ||
+	die "no recording arrived: $(tail -3 meshsshd.log)"
+echo "$ meshctl recordings list --source file:recordings"
+"$meshctl" recordings list --source "file:$work/recordings" | sed 's/^/  /'
+rec=$("$meshctl" recordings list --source "file:$work/recordings" | awk '/alice/ { print $1; exit }')
+echo "$ meshctl recordings export --source file:recordings -o session.cast $rec; asciinema cat session.cast"
+"$meshctl" recordings export --source "file:$work/recordings" -o "$work/session.cast" "$rec" &&
+	script -qec "asciinema cat '$work/session.cast'" /dev/null </dev/null | tr -d '\r' | sed 's/^/  /'
+echo "audit events (type, with the rule for policy decisions):"
+cat "$work"/audit/* 2>/dev/null | python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    print("  %-20s %s" % (e.get("type"), e.get("reason") or e.get("rule") or e.get("sshUser") or ""))
+'
 
 say "What web-1 logged"
 grep -E "Accepted|Refused|not a mesh node" meshsshd.log | sed 's/^/  /'

@@ -179,6 +179,7 @@ test_load(const struct trust_signing_key *k1, const struct trust_signing_key *k2
 	size_t len = strlen(fixture_netmap), siglen = 0;
 	char *sig, *doc, *bad;
 	uint64_t serial = 0;
+	struct stat st;
 
 	memcpy(keys[0], k1->pub, TRUST_PUBKEY_LEN);
 	tk.keys = keys;
@@ -295,6 +296,17 @@ test_load(const struct trust_signing_key *k1, const struct trust_signing_key *k2
 		put_str("netmap.serial", "7\n", 0666);
 		ok(netmap_serial_read(path("netmap.serial"), &serial, &err) == MESH_ERR_PERM,
 		    "world-writable serial state refused");
+		/* a state directory that does not exist yet is created, a loose one refused */
+		ok(netmap_serial_write(path("state/netmap.serial"), 51, &err) == 0 &&
+			netmap_serial_read(path("state/netmap.serial"), &serial, &err) == 0 &&
+			serial == 51,
+		    "missing state directory created");
+		ok(stat(path("state"), &st) == 0 && (st.st_mode & 07777) == NETMAP_STATE_DIR_MODE,
+		    "state directory mode 0755");
+		(void)chmod(path("state"), 0777);
+		ok(netmap_serial_write(path("state/netmap.serial"), 52, &err) == MESH_ERR_PERM &&
+			strstr(err.text, "group- or world-writable") != NULL,
+		    "world-writable state directory refused");
 	}
 	current_intact("the netmap in force survived every refusal");
 	free(sig);
