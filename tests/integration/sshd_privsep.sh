@@ -1,8 +1,11 @@
 #!/bin/bash
-# sshd_privsep: from inside a terminal session, the user cannot signal,
-# ptrace, write the memory of, or look into the root processes that hold the
-# connection (and, with meshsshd, no process holding the connection runs as
-# the user at all).  The probe runs in the session, as the user would.
+# sshd_privsep: from inside a terminal session, the user cannot signal
+# (not even SIGCONT or a real SIGKILL), ptrace, write the memory of, or look
+# into the root processes that hold the connection (and, with meshsshd, no
+# process holding the connection runs as the user at all).  The session's
+# processes inherit no descriptor beyond 0-2 (with a pty, all three are the
+# terminal, which belongs to the user, mode 0620).  The probe runs in the
+# session, as the user would.
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 T=$E2E_TMP
@@ -14,6 +17,7 @@ uids_of() { # uids_of PID: real effective saved fs
 
 cp "$top_srcdir/tests/integration/sshd_privsep_probe.py" "$H/probe.py"
 e2e_bg "$T/hold" e2e_ssh -tt web-1 'echo $$ > shell.pid; while [ ! -e pids ]; do sleep 0.1; done
+/usr/bin/python3 probe.py --fds $$ > fds.out 2>&1
 /usr/bin/python3 probe.py $(cat pids) > probe.out 2>&1; touch probe.done
 while [ ! -e release ]; do sleep 0.1; done'
 hold=$E2E_BG_PID
@@ -63,7 +67,7 @@ n=0
 for p in $probe; do
 	line=$(printf '%s\n' "$out" | grep "^$p ")
 	n=$((n + 1))
-	for what in signal ptrace mem fd environ; do
+	for what in signal ptrace mem fd environ cont kill9; do
 		e2e_like "$line" "(^| )$what=denied( |\$)" "the user cannot $what pid $p ($(cat "/proc/$p/comm" 2>/dev/null))"
 	done
 done
@@ -72,9 +76,26 @@ e2e_ok "$([ "$n" -gt 0 ] && echo 0 || echo 1)" "probed $n server processes from 
 e2e_like "$(printf '%s\n' "$out" | grep "^$shell ")" "signal=ALLOWED ptrace=ALLOWED mem=ALLOWED" \
 	"control: the probe reports the user's own shell as reachable"
 
+alive=""
+for p in $probe; do kill -0 "$p" 2>/dev/null || alive="$alive $p(gone)"; done
+e2e_is "$alive" "" "every probed server process survived the user's SIGKILL"
+
+# What the session handed down: the shell has 0-2 only, all the terminal,
+# and that terminal is the user's (mode 0620), not root's or anyone else's.
+fds=$(cat "$H/fds.out" 2>/dev/null)
+e2e_like "$fds" "^fds $shell 0=/dev/pts/[0-9]+ 1=/dev/pts/[0-9]+ 2=/dev/pts/[0-9]+\$" \
+	"the terminal session's shell holds fds 0-2 only, all on its pty"
+e2e_is "$(stat -L -c '%u %a' "/proc/${shell:-1}/fd/0" 2>/dev/null)" "$E2E_UID 620" \
+	"the session's terminal belongs to the user, mode 0620"
+
 touch "$H/release"
 wait "$hold"
 e2e_is "$?" 0 "the session ends normally after the probes"
 e2e_ok "$(kill -0 "$E2E_SERVER_PID" 2>/dev/null && echo 0 || echo 1)" "the server is unharmed"
+
+# Without a pty: a command's process gets exactly 0-2 (pipes or sockets).
+e2e_capture e2e_ssh web-1 'exec /usr/bin/python3 probe.py --fds'
+e2e_like "$E2E_OUT" '^fds self 0=[^ ]+ 1=[^ ]+ 2=[^ ]+$' \
+	"a command without a pty inherits fds 0-2 only ($E2E_OUT)"
 
 e2e_done
