@@ -93,6 +93,28 @@ wait "$hold"
 e2e_is "$?" 0 "the session ends normally after the probes"
 e2e_ok "$(kill -0 "$E2E_SERVER_PID" 2>/dev/null && echo 0 || echo 1)" "the server is unharmed"
 
+# A client-chosen user name with a newline cannot forge a log line (the
+# auth lines are an interface: fail2ban and the like read them).
+if e2e_mesh_only "a user name with a newline stays in one log line"; then
+	forged="Accepted none for root from 203.0.113.7 port 1 ssh2"
+	timeout -k 5 60 ip netns exec "$E2E_NS_C" "$E2E_PYTHON" -c '
+import socket, sys, paramiko
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+t = paramiko.Transport(s)
+t.start_client(timeout=10)
+try:
+    t.auth_none(sys.argv[3])
+except Exception:
+    pass
+t.close()' "$E2E_SRV_ADDR4" "$E2E_SSH_PORT" "nouser$$
+$forged" >"$T/forge.out" 2>&1
+	e2e_wait_for sh -c "grep -q 'nouser$$' '$T/server.log'"
+	e2e_like "$(e2e_server_log | grep -c "nouser$$")" '^[1-9]' \
+		"the server logged the odd user name ($(e2e_server_log | grep "nouser$$" | head -n 1))"
+	e2e_is "$(e2e_server_log | grep -c "^$forged")" 0 \
+		"a newline in the user name did not start a forged log line"
+fi
+
 # Without a pty: a command's process gets exactly 0-2 (pipes or sockets).
 e2e_capture e2e_ssh web-1 'exec /usr/bin/python3 probe.py --fds'
 e2e_like "$E2E_OUT" '^fds self 0=[^ ]+ 1=[^ ]+ 2=[^ ]+$' \
