@@ -1,7 +1,8 @@
 # Fuzz targets for the parsers without one elsewhere: configuration files
 # (lib/conf, meshsshd.conf with its record/provision/OIDC keywords,
 # meshd.conf), the JSON pull reader, meshd's UAPI "set" request, the PAM
-# hand-off ticket, and provisioning's names and state file.  With
+# hand-off ticket, provisioning's names and state file, and the login's host
+# user name as the policy sees it.  With
 # --enable-fuzzing (clang) each is a libFuzzer binary; in every make check its
 # corpus in tests/fuzz/corpus/NAME is replayed through replay.c.  The parser
 # sources are compiled into each target so libFuzzer sees their coverage.
@@ -14,7 +15,7 @@ FUZZ_UAPI_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/mesh $(SODIUM_CFLAGS) $(LIBB2_CF
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config tests/fuzz/fuzz_jsonr tests/fuzz/fuzz_uapi \
-	tests/fuzz/fuzz_meshauth tests/fuzz/fuzz_provision
+	tests/fuzz/fuzz_meshauth tests/fuzz/fuzz_provision tests/fuzz/fuzz_policy_user
 tests_fuzz_fuzz_config_SOURCES = $(FUZZ_CONFIG_SOURCES)
 tests_fuzz_fuzz_config_CFLAGS = $(FUZZ_CONFIG_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
@@ -36,16 +37,20 @@ tests_fuzz_fuzz_provision_SOURCES = tests/fuzz/fuzz_provision.c
 tests_fuzz_fuzz_provision_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_provision_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_provision_LDADD = $(MESHCORE_LIBS)
+tests_fuzz_fuzz_policy_user_SOURCES = tests/fuzz/fuzz_policy_user.c
+tests_fuzz_fuzz_policy_user_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_policy_user_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_policy_user_LDADD = $(MESHCORE_LIBS)
 endif
 
 check_PROGRAMS += tests/fuzz/fuzz_config_replay tests/fuzz/fuzz_jsonr_replay \
 	tests/fuzz/fuzz_uapi_replay tests/fuzz/fuzz_meshauth_replay \
-	tests/fuzz/fuzz_provision_replay
+	tests/fuzz/fuzz_provision_replay tests/fuzz/fuzz_policy_user_replay
 TESTS += tests/fuzz/fuzz_config_replay tests/fuzz/fuzz_jsonr_replay \
 	tests/fuzz/fuzz_uapi_replay tests/fuzz/fuzz_meshauth_replay \
-	tests/fuzz/fuzz_provision_replay
+	tests/fuzz/fuzz_provision_replay tests/fuzz/fuzz_policy_user_replay
 EXTRA_DIST += tests/fuzz/corpus/config tests/fuzz/corpus/jsonr tests/fuzz/corpus/uapi \
-	tests/fuzz/corpus/meshauth tests/fuzz/corpus/provision
+	tests/fuzz/corpus/meshauth tests/fuzz/corpus/provision tests/fuzz/corpus/policy_user
 tests_fuzz_fuzz_config_replay_SOURCES = $(FUZZ_CONFIG_SOURCES) tests/fuzz/replay.c
 tests_fuzz_fuzz_config_replay_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/config"'
@@ -71,3 +76,8 @@ tests_fuzz_fuzz_provision_replay_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/provision"'
 tests_fuzz_fuzz_provision_replay_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 tests_fuzz_fuzz_provision_replay_LDADD = $(MESHCORE_LIBS)
+tests_fuzz_fuzz_policy_user_replay_SOURCES = tests/fuzz/fuzz_policy_user.c tests/fuzz/replay.c
+tests_fuzz_fuzz_policy_user_replay_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/policy_user"'
+tests_fuzz_fuzz_policy_user_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_policy_user_replay_LDADD = $(MESHCORE_LIBS)
