@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "daemon.h"
+#include "fuzz_wg_io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,24 +26,9 @@ meshd_set_listen_port(struct meshd *d, uint16_t port)
 	return 0;
 }
 
-static void
-fuzz_flush(struct wg_device *dev)
-{
-	dev->ntx = 0;
-}
-
-static void
-fuzz_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
-{
-	(void)dev;
-	(void)pkt;
-	(void)len;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct wg_device_io io = {fuzz_flush, fuzz_tun_write, NULL};
 	static struct meshd d;
 	uint8_t key[WG_KEY_LEN];
 	const uint8_t net[4] = {10, 0, 0, 0};
@@ -53,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sodium_init() < 0)
 		return 0;
 	memset(&d, 0, sizeof(d));
-	if (wg_device_init(&d.dev, &io) != 0)
+	if (wg_device_init(&d.dev, &fuzz_wg_io) != 0)
 		return 0;
 	memset(key, 1, sizeof(key));
 	(void)wg_device_set_private_key(&d.dev, key);

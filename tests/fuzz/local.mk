@@ -81,3 +81,4 @@ tests_fuzz_fuzz_policy_user_replay_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/policy_user"'
 tests_fuzz_fuzz_policy_user_replay_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_policy_user_replay_LDADD = $(MESHCORE_LIBS)
+EXTRA_DIST += tests/fuzz/fuzz_wg_io.h
