@@ -7,6 +7,8 @@
 # terminal, which belongs to the user, mode 0620).  The probe runs in the
 # session, as the user would.
 . "$(dirname "$0")/lib.sh"
+# in the server's environment (it inherits ours); must not reach a session
+export E2E_PRIVSEP_MARKER="daemon-env-$$"
 e2e_setup
 T=$E2E_TMP
 H=$E2E_HOME
@@ -114,6 +116,17 @@ $forged" >"$T/forge.out" 2>&1
 	e2e_is "$(e2e_server_log | grep -c "^$forged")" 0 \
 		"a newline in the user name did not start a forged log line"
 fi
+
+# The session's environment is built afresh, not inherited from the daemon.
+# (OpenSSH's sshd re-executes itself with a clean environment: no control)
+if e2e_mesh_only "control: the server process has the marker variable in its environment"; then
+	e2e_is "$(tr '\0' '\n' <"/proc/$E2E_SERVER_PID/environ" 2>/dev/null | grep -c '^E2E_PRIVSEP_MARKER=')" 1 \
+		"control: the server process has the marker variable in its environment"
+fi
+e2e_capture e2e_ssh web-1 env
+e2e_like "$E2E_OUT" '^USER=' "the session's environment is readable (exit $E2E_RC)"
+e2e_unlike "$E2E_OUT" 'E2E_PRIVSEP_MARKER|MESH_AUTH_INFO' \
+	"the daemon's environment and the PAM hand-off ticket do not reach the session"
 
 # Without a pty: a command's process gets exactly 0-2 (pipes or sockets).
 e2e_capture e2e_ssh web-1 'exec /usr/bin/python3 probe.py --fds'
