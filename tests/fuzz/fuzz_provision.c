@@ -50,8 +50,9 @@ fuzz_state(const char *data, size_t size)
 	struct provision_conf c;
 	struct mesh_error err = {0};
 	struct state s, again;
-	char *text, *t1 = NULL, *t2 = NULL, *pw = NULL, *gr = NULL;
-	size_t l1, l2, pwlen, grlen;
+	struct rendered db = {0};
+	char *text, *t1 = NULL, *t2 = NULL;
+	size_t l1, l2;
 
 	if ((text = malloc(size + 1)) == NULL)
 		return;
@@ -75,14 +76,16 @@ fuzz_state(const char *data, size_t size)
 		goto out;
 	if (l1 != l2 || memcmp(t1, t2, l1) != 0)
 		abort();
-	if (render_userdb(&c, &s, &pw, &pwlen, &gr, &grlen) == 0) {
-		if (fuzz_userdb_lines(pw, pwlen, true) != s.na ||
-		    fuzz_userdb_lines(gr, grlen, false) != s.na + s.ng)
+	if (render_userdb(&c, &s, &db) == 0) {
+		/* group: personal and mesh groups; group.system: system groups */
+		if (fuzz_userdb_lines(db.pw, db.pwlen, true) != s.na ||
+		    fuzz_userdb_lines(db.gr, db.grlen, false) +
+			    fuzz_userdb_lines(db.sys, db.syslen, false) !=
+			s.na + s.ng)
 			abort();
 	}
 out:
-	free(pw);
-	free(gr);
+	rendered_free(&db);
 	free(t1);
 	free(t2);
 	state_free(&s);
