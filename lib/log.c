@@ -1,6 +1,9 @@
 /*
  * Logging to syslog and stderr.  Formatting happens once into a stack buffer;
- * no allocation, so it is safe to call after fork() in a child.
+ * no allocation, so it is safe to call after fork() in a child.  Control
+ * characters are escaped as \ooo (as OpenSSH's logging does): messages quote
+ * what peers send (user names, host names, variables), and a newline there
+ * must not forge a second line such as "Accepted none for root".
  */
 #include "config.h"
 
@@ -13,7 +16,8 @@
 
 #include "log.h"
 
-#define LOG_LINE_MAX 1024
+#define LOG_LINE_MAX   1024
+#define LOG_ESCAPE_LEN 4 /* "\ooo" */
 
 static struct {
 	char ident[32];
@@ -95,10 +99,33 @@ mesh_log_priority(enum mesh_log_level level)
 	}
 }
 
+/* Copy src to dst (cap bytes, NUL-terminated) with control bytes as \ooo. */
+static void
+mesh_log_escape(const char *src, char *dst, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *src != '\0'; src++) {
+		unsigned char ch = (unsigned char)*src;
+
+		if (ch >= 0x20 && ch != 0x7f) {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)ch;
+		} else {
+			if (o + LOG_ESCAPE_LEN >= cap)
+				break;
+			(void)snprintf(dst + o, cap - o, "\\%03o", ch);
+			o += LOG_ESCAPE_LEN;
+		}
+	}
+	dst[o] = '\0';
+}
+
 void
 mesh_log(enum mesh_log_level level, const char *func, const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
 	size_t off = 0;
 	int n;
 	va_list ap;
@@ -106,18 +133,19 @@ mesh_log(enum mesh_log_level level, const char *func, const char *fmt, ...)
 	if (level > mesh_log_state.level)
 		return;
 	if (mesh_log_state.tag[0]) {
-		n = snprintf(line, sizeof(line), "[%s] ", mesh_log_state.tag);
+		n = snprintf(raw, sizeof(raw), "[%s] ", mesh_log_state.tag);
 		if (n > 0)
-			off = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+			off = (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
 	}
 	if (func != NULL) {
-		n = snprintf(line + off, sizeof(line) - off, "%s: ", func);
+		n = snprintf(raw + off, sizeof(raw) - off, "%s: ", func);
 		if (n > 0)
-			off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
+			off += (size_t)n < sizeof(raw) - off ? (size_t)n : sizeof(raw) - off - 1;
 	}
 	va_start(ap, fmt);
-	(void)vsnprintf(line + off, sizeof(line) - off, fmt, ap);
+	(void)vsnprintf(raw + off, sizeof(raw) - off, fmt, ap);
 	va_end(ap);
+	mesh_log_escape(raw, line, sizeof(line));
 
 	if (mesh_log_state.to_syslog)
 		syslog(mesh_log_priority(level), "%s", line);

@@ -1,6 +1,7 @@
 /*
  * One-time tickets from meshsshd to pam_mesh.so.  See meshauth.h.
- * Ticket file: one line "v1 USER RHOST EXPIRES SECRETHEX\n", mode 0600, root.
+ * Ticket file: one line "v1 USER RHOST EXPIRES SECRETHEX\n", mode 0600, root,
+ * read back by a strict parser (meshauth_ticket_parse) rather than sscanf.
  */
 #include "config.h"
 
@@ -20,6 +21,8 @@
 #define TICKET_MAX_BYTES 512
 #define ID_HEX		 (2 * MESHAUTH_ID_BYTES)
 #define SECRET_HEX	 (2 * MESHAUTH_SECRET_BYTES)
+/* expiry in seconds since the epoch; 18 digits cannot overflow int64_t */
+#define TICKET_EXPIRES_DIGITS_MAX 18
 
 static void
 hex_encode(const uint8_t *in, size_t n, char *out)
@@ -164,6 +167,57 @@ parse_value(const char *value, char *idhex, char *sechex)
 	return MESH_OK;
 }
 
+/* The next space-terminated field of buf[*pos..len) into out (< cap bytes). */
+static bool
+ticket_field(const char *buf, size_t len, size_t *pos, char end, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (*pos < len && buf[*pos] != end) {
+		unsigned char ch = (unsigned char)buf[*pos];
+
+		if (ch <= ' ' || ch == 0x7f || n + 1 >= cap)
+			return false;
+		out[n++] = (char)ch;
+		(*pos)++;
+	}
+	if (*pos >= len || n == 0)
+		return false;
+	(*pos)++; /* the terminator */
+	out[n] = '\0';
+	return true;
+}
+
+int
+meshauth_ticket_parse(const char *buf, size_t len, struct meshauth_ticket *t)
+{
+	char ver[sizeof(MESHAUTH_VERSION)], exp[TICKET_EXPIRES_DIGITS_MAX + 1];
+	size_t pos = 0, i;
+	int64_t v = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!ticket_field(buf, len, &pos, ' ', ver, sizeof(ver)) ||
+	    strcmp(ver, MESHAUTH_VERSION) != 0 ||
+	    !ticket_field(buf, len, &pos, ' ', t->user, sizeof(t->user)) ||
+	    !ticket_field(buf, len, &pos, ' ', t->rhost, sizeof(t->rhost)) ||
+	    !ticket_field(buf, len, &pos, ' ', exp, sizeof(exp)) ||
+	    !ticket_field(buf, len, &pos, '\n', t->secret, sizeof(t->secret)) || pos != len ||
+	    strlen(t->secret) != SECRET_HEX || !is_hex(t->secret, SECRET_HEX))
+		goto bad;
+	if (exp[0] == '0' && exp[1] != '\0')
+		goto bad; /* one spelling per value */
+	for (i = 0; exp[i]; i++) {
+		if (exp[i] < '0' || exp[i] > '9')
+			goto bad;
+		v = v * 10 + (exp[i] - '0'); /* at most 18 digits: no overflow */
+	}
+	t->expires = v;
+	return MESH_OK;
+bad:
+	explicit_bzero(t, sizeof(*t));
+	return MESH_ERR_PARSE;
+}
+
 static bool
 ticket_file_ok(int fd)
 {
@@ -183,9 +237,7 @@ meshauth_verify(
     const char *dir, const char *value, const char *user, const char *rhost, int64_t now)
 {
 	char idhex[ID_HEX + 1], sechex[SECRET_HEX + 1], path[PATH_MAX], buf[TICKET_MAX_BYTES];
-	char f_ver[8], f_user[MESHAUTH_RHOST_MAX + 1], f_rhost[MESHAUTH_RHOST_MAX + 1];
-	char f_secret[SECRET_HEX + 2];
-	long long f_exp;
+	struct meshauth_ticket t;
 	ssize_t n;
 	int fd = -1, r;
 
@@ -211,24 +263,19 @@ meshauth_verify(
 		r = MESH_ERR_PARSE;
 		goto out;
 	}
-	buf[n] = '\0';
-	/* widths: user/rhost 64, secret 65 so an over-long one does not match */
-	if (sscanf(buf, "%7s %64s %64s %lld %65s", f_ver, f_user, f_rhost, &f_exp, f_secret) != 5 ||
-	    strcmp(f_ver, MESHAUTH_VERSION) != 0 || strlen(f_secret) != SECRET_HEX) {
-		r = MESH_ERR_PARSE;
+	if ((r = meshauth_ticket_parse(buf, (size_t)n, &t)) != 0)
 		goto out;
-	}
-	if (!equal_ct(f_secret, sechex, SECRET_HEX)) {
+	if (!equal_ct(t.secret, sechex, SECRET_HEX)) {
 		r = MESH_ERR_DENIED;
 		goto out;
 	}
 	/* the secret matched: the ticket is spent whatever happens next */
 	unlink(path);
-	if (strcmp(f_user, user) != 0 || rhost == NULL || strcmp(f_rhost, rhost) != 0) {
+	if (strcmp(t.user, user) != 0 || rhost == NULL || strcmp(t.rhost, rhost) != 0) {
 		r = MESH_ERR_DENIED;
 		goto out;
 	}
-	if (now > (int64_t)f_exp) {
+	if (now > t.expires) {
 		r = MESH_ERR_EXPIRED;
 		goto out;
 	}
@@ -237,7 +284,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	explicit_bzero(sechex, sizeof(sechex));
-	explicit_bzero(f_secret, sizeof(f_secret));
+	explicit_bzero(&t, sizeof(t));
 	explicit_bzero(buf, sizeof(buf));
 	return r;
 }
@@ -263,9 +310,8 @@ meshauth_sweep(const char *dir, int64_t now)
 	if ((d = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
-		char buf[TICKET_MAX_BYTES], ver[8], u[MESHAUTH_RHOST_MAX + 1],
-		    h[MESHAUTH_RHOST_MAX + 1];
-		long long exp;
+		char buf[TICKET_MAX_BYTES];
+		struct meshauth_ticket t;
 		ssize_t n;
 		int fd;
 
@@ -278,11 +324,11 @@ meshauth_sweep(const char *dir, int64_t now)
 		close(fd);
 		if (n <= 0)
 			continue;
-		buf[n] = '\0';
-		if (sscanf(buf, "%7s %64s %64s %lld", ver, u, h, &exp) == 4 && now > (int64_t)exp &&
+		if (meshauth_ticket_parse(buf, (size_t)n, &t) == 0 && now > t.expires &&
 		    unlinkat(dirfd(d), de->d_name, 0) == 0)
 			removed++;
 		explicit_bzero(buf, sizeof(buf));
+		explicit_bzero(&t, sizeof(t));
 	}
 	closedir(d);
 	return removed;

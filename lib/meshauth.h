@@ -61,6 +61,21 @@ void meshauth_revoke(const char *dir, const char *value);
 /* Remove tickets that expired before now; returns how many. */
 int meshauth_sweep(const char *dir, int64_t now);
 
+/* A ticket file's content: "v1 USER RHOST EXPIRES SECRETHEX\n". */
+struct meshauth_ticket {
+	char user[MESHAUTH_RHOST_MAX + 1];
+	char rhost[MESHAUTH_RHOST_MAX + 1];
+	int64_t expires;
+	char secret[2 * MESHAUTH_SECRET_BYTES + 1]; /* lower-case hex */
+};
+
+/*
+ * Parse a ticket file's bytes strictly (one line, single spaces, the fields
+ * meshauth_issue writes and nothing else).  MESH_ERR_PARSE otherwise.  Pure;
+ * the caller wipes t->secret.
+ */
+int meshauth_ticket_parse(const char *buf, size_t len, struct meshauth_ticket *t);
+
 /* Is name (an environment variable name) reserved for the hand-off? */
 bool meshauth_env_reserved(const char *name);
 

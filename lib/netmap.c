@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,14 +49,58 @@ struct nm_parser {
 	struct netmap *nm;
 };
 
-/* Checks a string value; NULL if fine, else why not. */
-typedef const char *(*nm_check_fn)(const char *s);
+/* How a string value is checked: ok() with a fixed reason, or explain(). */
+struct nm_check {
+	bool (*ok)(const char *s);
+	const char *why;		       /* when ok() says no */
+	const char *(*explain)(const char *s); /* instead of ok(): NULL if fine, else why not */
+};
 
-/* One member of an object in the schema. */
+/*
+ * One member of an object in the schema: parsed by its own function, or,
+ * for the many plain ones, a checked string or list of distinct strings
+ * stored at an offset in the object.
+ */
 struct nm_field {
 	const char *name;
-	int (*parse)(struct nm_parser *p, void *obj);
+	enum { NM_FIELD_FN, NM_FIELD_STR, NM_FIELD_LIST } kind;
+	int (*parse)(struct nm_parser *p, void *obj); /* NM_FIELD_FN */
+	const struct nm_check *check;		      /* NM_FIELD_STR, NM_FIELD_LIST */
+	size_t off;				      /* char * or char ** in obj */
+	size_t count_off;			      /* NM_FIELD_LIST: its size_t count */
 };
+#define NM_FN(name, fn)                           \
+	{                                         \
+		name, NM_FIELD_FN, fn, NULL, 0, 0 \
+	}
+#define NM_STR(name, type, member, check)                                     \
+	{                                                                     \
+		name, NM_FIELD_STR, NULL, &(check), offsetof(type, member), 0 \
+	}
+#define NM_LIST(name, type, member, count, check)                                                  \
+	{                                                                                          \
+		name, NM_FIELD_LIST, NULL, &(check), offsetof(type, member), offsetof(type, count) \
+	}
+
+static int nm_str(struct nm_parser *p, const struct nm_check *check, char **out);
+static int nm_list(struct nm_parser *p, const struct nm_check *check, char ***v, size_t *n);
+
+static int
+nm_field_parse(struct nm_parser *p, const struct nm_field *f, void *obj)
+{
+	char *base = obj;
+
+	switch (f->kind) {
+	case NM_FIELD_STR:
+		return nm_str(p, f->check, (char **)(void *)(base + f->off));
+	case NM_FIELD_LIST:
+		return nm_list(p, f->check, (char ***)(void *)(base + f->off),
+		    (size_t *)(void *)(base + f->count_off));
+	case NM_FIELD_FN:
+		break;
+	}
+	return f->parse(p, obj);
+}
 
 static void
 nm_push_key(struct nm_parser *p, const char *key)
@@ -215,7 +261,7 @@ nm_object(struct nm_parser *p, const struct nm_field *f, size_t nf, void *obj, u
 		else if (*seen & (1u << k))
 			r = nm_fail(p, MESH_ERR_PARSE, "duplicate field");
 		else
-			r = f[k].parse(p, obj);
+			r = nm_field_parse(p, &f[k], obj);
 		nm_pop(p);
 		if (r != 0)
 			return r;
@@ -238,9 +284,20 @@ nm_require(struct nm_parser *p, unsigned seen, const struct nm_field *f, size_t 
 	return MESH_OK;
 }
 
+/* NULL if s passes check (or there is none), else why not. */
+static const char *
+nm_check_why(const struct nm_check *check, const char *s)
+{
+	if (check == NULL)
+		return NULL;
+	if (check->explain != NULL)
+		return check->explain(s);
+	return check->ok(s) ? NULL : check->why;
+}
+
 /* A string value checked by check, copied to *out. */
 static int
-nm_str(struct nm_parser *p, nm_check_fn check, char **out)
+nm_str(struct nm_parser *p, const struct nm_check *check, char **out)
 {
 	const char *s, *why;
 	size_t len;
@@ -250,7 +307,7 @@ nm_str(struct nm_parser *p, nm_check_fn check, char **out)
 		return nm_fail(p, MESH_ERR_PARSE, "must be a string");
 	if ((r = jsonr_string(&p->jr, &s, &len)) != 0)
 		return r;
-	if (check != NULL && (why = check(s)) != NULL)
+	if ((why = nm_check_why(check, s)) != NULL)
 		return nm_fail(p, MESH_ERR_INVALID, "\"%s\": %s", s, why);
 	if ((*out = malloc(len + 1)) == NULL)
 		return nm_nomem(p);
@@ -299,7 +356,7 @@ nm_array(struct nm_parser *p, size_t min, size_t max,
 
 /* A list of checked, distinct strings. */
 struct nm_list {
-	nm_check_fn check;
+	const struct nm_check *check;
 	char ***v;
 	size_t *n;
 	size_t cap;
@@ -323,57 +380,35 @@ nm_list_elem(struct nm_parser *p, size_t i, void *ctx)
 }
 
 static int
-nm_list(struct nm_parser *p, nm_check_fn check, char ***v, size_t *n)
+nm_list(struct nm_parser *p, const struct nm_check *check, char ***v, size_t *n)
 {
 	struct nm_list l = {check, v, n, 0};
 
 	return nm_array(p, 0, NM_LIST_MAX, nm_list_elem, &l);
 }
 
-static const char *
-check_label(const char *s)
-{
-	return netmap_field_label(s) ? NULL
-				     : "not a valid node name (lowercase DNS label: a-z, 0-9, '-')";
-}
+static const struct nm_check check_label = {
+    netmap_field_label, "not a valid node name (lowercase DNS label: a-z, 0-9, '-')", NULL};
+static const struct nm_check check_domain = {
+    netmap_field_domain, "not a valid lowercase DNS domain", NULL};
+static const struct nm_check check_login = {
+    netmap_field_login, "not a valid login (want local@domain)", NULL};
+static const struct nm_check check_tag = {
+    netmap_field_tag, "not a valid tag (want \"tag:name\")", NULL};
+static const struct nm_check check_endpoint = {
+    netmap_field_endpoint, "not a valid endpoint (want HOST:PORT)", NULL};
+static const struct nm_check check_text = {
+    netmap_field_text, "empty, too long, or has control characters", NULL};
 
 static const char *
-check_domain(const char *s)
-{
-	return netmap_field_domain(s) ? NULL : "not a valid lowercase DNS domain";
-}
-
-static const char *
-check_login(const char *s)
-{
-	return netmap_field_login(s) ? NULL : "not a valid login (want local@domain)";
-}
-
-static const char *
-check_tag(const char *s)
-{
-	return netmap_field_tag(s) ? NULL : "not a valid tag (want \"tag:name\")";
-}
-
-static const char *
-check_endpoint(const char *s)
-{
-	return netmap_field_endpoint(s) ? NULL : "not a valid endpoint (want HOST:PORT)";
-}
-
-static const char *
-check_text(const char *s)
-{
-	return netmap_field_text(s) ? NULL : "empty, too long, or has control characters";
-}
-
-static const char *
-check_host_key(const char *s)
+explain_host_key(const char *s)
 {
 	const char *why;
 
 	return netmap_field_host_key(s, &why) ? NULL : why;
 }
+
+static const struct nm_check check_host_key = {NULL, NULL, explain_host_key};
 
 static const char *
 check_addr(const char *s)
@@ -392,12 +427,6 @@ check_addr(const char *s)
 }
 
 /* node members */
-
-static int
-nm_node_name(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_label, &((struct netmap_node *)obj)->name);
-}
 
 static int
 nm_node_key(struct nm_parser *p, void *obj)
@@ -450,45 +479,15 @@ nm_node_addresses(struct nm_parser *p, void *obj)
 	return nm_array(p, 1, NM_LIST_MAX, nm_addr_elem, &a);
 }
 
-static int
-nm_node_endpoints(struct nm_parser *p, void *obj)
-{
-	struct netmap_node *n = obj;
-
-	return nm_list(p, check_endpoint, &n->endpoints, &n->nendpoints);
-}
-
-static int
-nm_node_owner(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_login, &((struct netmap_node *)obj)->owner);
-}
-
-static int
-nm_node_tags(struct nm_parser *p, void *obj)
-{
-	struct netmap_node *n = obj;
-
-	return nm_list(p, check_tag, &n->tags, &n->ntags);
-}
-
-static int
-nm_node_host_keys(struct nm_parser *p, void *obj)
-{
-	struct netmap_node *n = obj;
-
-	return nm_list(p, check_host_key, &n->host_keys, &n->nhost_keys);
-}
-
 /* required members first */
 static const struct nm_field nm_node_fields[] = {
-    {"name", nm_node_name},
-    {"key", nm_node_key},
-    {"addresses", nm_node_addresses},
-    {"endpoints", nm_node_endpoints},
-    {"owner", nm_node_owner},
-    {"tags", nm_node_tags},
-    {"hostKeys", nm_node_host_keys},
+    NM_STR("name", struct netmap_node, name, check_label),
+    NM_FN("key", nm_node_key),
+    NM_FN("addresses", nm_node_addresses),
+    NM_LIST("endpoints", struct netmap_node, endpoints, nendpoints, check_endpoint),
+    NM_STR("owner", struct netmap_node, owner, check_login),
+    NM_LIST("tags", struct netmap_node, tags, ntags, check_tag),
+    NM_LIST("hostKeys", struct netmap_node, host_keys, nhost_keys, check_host_key),
 };
 #define NM_NODE_REQUIRED 3
 
@@ -518,37 +517,11 @@ nm_node(struct nm_parser *p, size_t i, void *ctx)
 
 /* user members */
 
-static int
-nm_user_id(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_text, &((struct netmap_user *)obj)->id);
-}
-
-static int
-nm_user_login(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_login, &((struct netmap_user *)obj)->login);
-}
-
-static int
-nm_user_display_name(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_text, &((struct netmap_user *)obj)->display_name);
-}
-
-static int
-nm_user_groups(struct nm_parser *p, void *obj)
-{
-	struct netmap_user *u = obj;
-
-	return nm_list(p, check_text, &u->groups, &u->ngroups);
-}
-
 static const struct nm_field nm_user_fields[] = {
-    {"id", nm_user_id},
-    {"login", nm_user_login},
-    {"displayName", nm_user_display_name},
-    {"groups", nm_user_groups},
+    NM_STR("id", struct netmap_user, id, check_text),
+    NM_STR("login", struct netmap_user, login, check_login),
+    NM_STR("displayName", struct netmap_user, display_name, check_text),
+    NM_LIST("groups", struct netmap_user, groups, ngroups, check_text),
 };
 #define NM_USER_REQUIRED 2
 
@@ -644,12 +617,6 @@ nm_top_expires(struct nm_parser *p, void *obj)
 }
 
 static int
-nm_top_domain(struct nm_parser *p, void *obj)
-{
-	return nm_str(p, check_domain, &((struct netmap *)obj)->domain);
-}
-
-static int
 nm_top_nodes(struct nm_parser *p, void *obj)
 {
 	size_t cap = 0;
@@ -668,12 +635,12 @@ nm_top_users(struct nm_parser *p, void *obj)
 }
 
 static const struct nm_field nm_top_fields[] = {
-    {"version", nm_top_version},
-    {"serial", nm_top_serial},
-    {"expires", nm_top_expires},
-    {"nodes", nm_top_nodes},
-    {"domain", nm_top_domain},
-    {"users", nm_top_users},
+    NM_FN("version", nm_top_version),
+    NM_FN("serial", nm_top_serial),
+    NM_FN("expires", nm_top_expires),
+    NM_FN("nodes", nm_top_nodes),
+    NM_STR("domain", struct netmap, domain, check_domain),
+    NM_FN("users", nm_top_users),
 };
 #define NM_TOP_REQUIRED 4
 

@@ -339,6 +339,16 @@ parse_u32(const char *s, uint32_t *out)
 	return MESH_OK;
 }
 
+/* A GECOS field must not break the passwd(5) line it is copied into. */
+static bool
+gecos_ok(const char *g)
+{
+	for (; *g; g++)
+		if (*g == ':' || (unsigned char)*g < 0x20 || *g == 0x7f)
+			return false;
+	return true;
+}
+
 /* Parse the state file text into s.  Pure. */
 static int
 state_parse(char *text, const char *path, struct state *s, struct mesh_error *err)
@@ -372,7 +382,7 @@ state_parse(char *text, const char *path, struct state *s, struct mesh_error *er
 			a->removed = strcmp(f[3], "removed") == 0;
 			if ((a->id = dec(f[4])) == NULL || (a->login = dec(f[5])) == NULL ||
 			    (a->groups = dec(f[6])) == NULL || (a->gecos = dec(f[7])) == NULL ||
-			    a->id[0] == '\0')
+			    a->id[0] == '\0' || !gecos_ok(a->gecos))
 				goto bad;
 		} else if (nf == 4 && strcmp(f[0], "group") == 0) {
 			struct hgroup *ng = realloc(s->g, (s->ng + 1) * sizeof(*ng)), *g;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -100,10 +101,22 @@ sshd_agent_stop(struct sshd_conn *c)
 		(void)close(c->agent_fd);
 		c->agent_fd = -1;
 	}
-	if (c->agent_path)
-		(void)unlink(c->agent_path);
-	if (c->agent_dir)
-		(void)rmdir(c->agent_dir);
+	if (c->agent_path || c->agent_dir) {
+		/*
+		 * The directory is the user's by now: remove with the user's
+		 * file-system rights, so a symlink the user put in its place
+		 * cannot make root unlink elsewhere (as sshd does).
+		 */
+		gid_t ogid = (gid_t)setfsgid(c->gid);
+		uid_t ouid = (uid_t)setfsuid(c->uid);
+
+		if (c->agent_path)
+			(void)unlink(c->agent_path);
+		if (c->agent_dir)
+			(void)rmdir(c->agent_dir);
+		(void)setfsuid(ouid);
+		(void)setfsgid(ogid);
+	}
 	free(c->agent_path);
 	free(c->agent_dir);
 	c->agent_path = c->agent_dir = NULL;

@@ -342,8 +342,9 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 	if (s->tty) {
 		struct group *tty_group = getgrnam("tty");
 
-		if (chown(s->tty, s->uid, tty_group ? tty_group->gr_gid : s->gid) != 0 ||
-		    chmod(s->tty, SSHD_TTY_MODE) != 0) {
+		/* by descriptor (fd_in is the pty slave): no path lookup as root */
+		if (fchown(inc.fd_in, s->uid, tty_group ? tty_group->gr_gid : s->gid) != 0 ||
+		    fchmod(inc.fd_in, SSHD_TTY_MODE) != 0) {
 			sshd_incubator_say(&inc, "cannot hand over the terminal", strerror(errno));
 			goto report;
 		}

@@ -19,3 +19,9 @@ TESTS += tests/unit/test_conf
 # Man pages: lint every page in man/.
 TESTS += tests/man_lint.sh
 EXTRA_DIST += tests/man_lint.sh
+
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_log_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/test_log

@@ -12,27 +12,13 @@
 #include <sodium.h>
 
 #include "device.h"
-
-static void
-stub_flush(struct wg_device *dev)
-{
-	dev->ntx = 0;
-}
-
-static void
-stub_tun_write(struct wg_device *dev, const uint8_t *pkt, size_t len)
-{
-	(void)dev;
-	(void)pkt;
-	(void)len;
-}
+#include "fuzz_wg_io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct wg_device_io io = {stub_flush, stub_tun_write, NULL};
 	uint8_t key[WG_KEY_LEN], peer_pub[WG_KEY_LEN], buf[WG_MAX_PACKET];
 	const uint8_t net[4] = {10, 0, 0, 0};
 	struct wg_device dev;
@@ -43,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(key, 1, sizeof(key));
 	memset(peer_pub, 9, sizeof(peer_pub));
-	if (wg_device_init(&dev, &io) != 0)
+	if (wg_device_init(&dev, &fuzz_wg_io) != 0)
 		return 0;
 	dev.now_ms = 1000000;
 	(void)wg_device_set_private_key(&dev, key);

@@ -36,6 +36,8 @@ replay_file(const char *path)
 		printf("not ok %d - %s: %s\n", replay_count, path, err.text);
 		return;
 	}
+	/* names the input a crash report belongs to */
+	fprintf(stderr, "# replaying %s\n", path);
 	(void)LLVMFuzzerTestOneInput(buf, len);
 	free(buf);
 	printf("ok %d - %s\n", replay_count, path);

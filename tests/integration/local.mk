@@ -19,3 +19,5 @@ INTEGRATION_TESTS += \
 EXTRA_DIST += tests/integration/lib.sh tests/integration/README.md \
 	tests/integration/sshd_pty_driver.py tests/integration/sshd_tcp_helper.py \
 	tests/integration/sshd_privsep_probe.py tests/integration/sshd_paramiko.py
+EXTRA_DIST += tests/integration/tap_lib.sh
+INTEGRATION_TESTS += tests/integration/sshd_privsep_agent.sh

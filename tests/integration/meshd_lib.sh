@@ -19,15 +19,8 @@ ok() { # ok COND_STATUS NAME
 	fi
 }
 
-cannot_run() {
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - cannot run: $1"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP $1"
-	exit 0
-}
+# cannot_run REASON: skip outside CI, fail under CI
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/tap_lib.sh"
 
 require() {
 	[ "$(id -u)" = 0 ] || cannot_run "needs root (network namespaces)"

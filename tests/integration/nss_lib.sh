@@ -15,15 +15,8 @@ t() {
 		fail=1
 	fi
 }
-cannot() {
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - cannot run: $1"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP $1"
-	exit 0
-}
+. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/tap_lib.sh"
+cannot() { tap_cannot_run "$@"; }
 # Root, a mount namespace and a test build (path overrides) are needed.
 nss_require_root_ns() {
 	[ "$(id -u)" = 0 ] || cannot "needs root for a mount namespace"

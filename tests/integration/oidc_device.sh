@@ -13,15 +13,8 @@ PROBE="$builddir/tests/integration/oidc_probe"
 # shellcheck source=tests/integration/oidc_lib.sh
 . "$srcdir/tests/integration/oidc_lib.sh"
 
-cannot_run() {
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - cannot run: $1"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP $1"
-	exit 0
-}
+# shellcheck source=tests/integration/tap_lib.sh
+. "$srcdir/tests/integration/tap_lib.sh"
 
 why=$(idp_have) || cannot_run "$why"
 [ -x "$PROBE" ] || cannot_run "$PROBE not built"

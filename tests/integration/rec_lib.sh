@@ -18,16 +18,8 @@ check() { # check NAME CMD...
 	shift
 	if "$@"; then ok "$name"; else nok "$name"; fi
 }
-# Cannot run here: skip outside CI, fail in CI.
-cannot_run() {
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - cannot run: $*"
-		echo "1..1"
-		exit 1
-	fi
-	echo "1..0 # SKIP $*"
-	exit 0
-}
+# cannot_run REASON: skip outside CI, fail in CI
+. "$top_srcdir/tests/integration/tap_lib.sh"
 need() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || cannot_run "$c is not installed"

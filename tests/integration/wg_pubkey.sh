@@ -3,13 +3,9 @@
 # genkey/pubkey, in both directions, and both refuse malformed keys.
 set -u
 meshctl=$top_builddir/ctl/meshctl
+. "$top_srcdir/tests/integration/tap_lib.sh"
 if ! command -v wg >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ]; then
-		echo "not ok 1 - cannot run: wg (wireguard-tools) is not installed"
-		exit 1
-	fi
-	echo "1..0 # SKIP wg (wireguard-tools) is not installed"
-	exit 0
+	tap_cannot_run "wg (wireguard-tools) is not installed"
 fi
 n=0
 fail=0

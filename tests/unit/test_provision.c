@@ -280,6 +280,12 @@ test_damaged(void)
 	is_int(err.line, 2, "error names the line");
 	chmod(path, 0666);
 	is_int(provision_ensure(&c, &u, &r, &err), MESH_ERR_PERM, "world-writable state refused");
+	/* a ':' in the GECOS field would split the passwd line it is copied to */
+	f = fopen(path, "w");
+	fputs("user 70001 zed active id login % Zed%3AEvil\n", f);
+	fclose(f);
+	chmod(path, 0600);
+	is_int(provision_ensure(&c, &u, &r, &err), MESH_ERR_PARSE, "':' in state GECOS refused");
 	provision_conf_free(&c);
 }
 

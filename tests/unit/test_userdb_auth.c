@@ -102,6 +102,40 @@ test_tickets(void)
 }
 
 static void
+test_ticket_parse(void)
+{
+	static const char sec[] =
+	    "abababababababababababababababababababababababababababababababab";
+	static const char *const bad[] = {
+	    "v1 alice 100.64.0.1 0120 %s\n",		    /* leading zero */
+	    "v1  alice 100.64.0.1 120 %s\n",		    /* two spaces */
+	    "v1 alice 100.64.0.1 120 %s\ntrailing\n",	    /* more than one line */
+	    "v1 alice 100.64.0.1 120 %s",		    /* no newline */
+	    "v1 alice 100.64.0.1 -120 %s\n",		    /* negative */
+	    "v1 alice 100.64.0.1 9999999999999999999 %s\n", /* 19 digits */
+	    "v2 alice 100.64.0.1 120 %s\n",		    /* version */
+	    "v1 alice 100.64.0.1 120 %sab\n",		    /* secret too long */
+	    "v1 alice 100.64.0.1 120 %.63s\n",		    /* secret too short */
+	};
+	struct meshauth_ticket t;
+	char buf[512];
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "v1 alice 100.64.0.1 1800000120 %s\n", sec);
+	is_int(meshauth_ticket_parse(buf, strlen(buf), &t), 0, "ticket parses");
+	ok(strcmp(t.user, "alice") == 0 && strcmp(t.rhost, "100.64.0.1") == 0 &&
+		t.expires == 1800000120 && strcmp(t.secret, sec) == 0,
+	    "ticket fields");
+	is_int(meshauth_ticket_parse(buf, strlen(buf) - 1, &t), MESH_ERR_PARSE,
+	    "a ticket cut short is refused");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), bad[i], sec);
+		is_int(meshauth_ticket_parse(buf, strlen(buf), &t), MESH_ERR_PARSE,
+		    "malformed ticket refused");
+	}
+}
+
+static void
 test_homedir(void)
 {
 	char skel[300], home[300], path[400], buf[64];
@@ -148,6 +182,7 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	test_tickets();
+	test_ticket_parse();
 	test_homedir();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
