@@ -10,6 +10,9 @@ lib_libmeshoidc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON
 	$(SODIUM_CFLAGS)
 OIDC_LIBS = lib/libmeshoidc.a $(MESHCORE_LIBS) $(CURL_LIBS) $(CJOSE_LIBS) $(JANSSON_LIBS) \
 	$(SODIUM_LIBS)
+# Only the OIDC* keyword parsing and the check cache (no libcurl, no cjose):
+# what meshsshd links; the OIDC client runs in sshd/meshssh-sso.
+OIDC_CONF_LIBS = lib/libmeshoidc.a $(MESHCORE_LIBS) $(JANSSON_LIBS) $(SODIUM_LIBS)
 OIDC_CFLAGS = $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_oidc

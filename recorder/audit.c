@@ -48,6 +48,10 @@ static const struct {
     [AUDIT_RECORDING_START] = {"recording.start", {"sessionID"}},
     [AUDIT_RECORDING_FAIL] = {"recording.fail", {"sessionID", "reason", "enforced"}},
     [AUDIT_SPOOL_OVERFLOW] = {"spool.overflow", {"droppedRecords"}},
+    [AUDIT_CHECK_START] = {"check.start", {"localUser", "service", "issuer"}},
+    [AUDIT_CHECK_PASS] = {"check.pass", {"localUser", "service", "subject"}},
+    [AUDIT_CHECK_FAIL] = {"check.fail", {"localUser", "service", "reason"}},
+    [AUDIT_CHECK_TIMEOUT] = {"check.timeout", {"localUser", "service", "reason"}},
 };
 
 /* Keys the formatter owns; a caller may not set them. */

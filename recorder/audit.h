@@ -40,6 +40,10 @@ enum audit_type {
 	AUDIT_RECORDING_START,	     /* "recording.start": sessionID */
 	AUDIT_RECORDING_FAIL,	     /* "recording.fail": sessionID, reason, enforced */
 	AUDIT_SPOOL_OVERFLOW,	     /* "spool.overflow": droppedRecords */
+	AUDIT_CHECK_START,	     /* "check.start": SSO check began (issuer, service) */
+	AUDIT_CHECK_PASS,	     /* "check.pass": subject */
+	AUDIT_CHECK_FAIL,	     /* "check.fail": reason, subject when known */
+	AUDIT_CHECK_TIMEOUT,	     /* "check.timeout": reason (device code expired) */
 	AUDIT_TYPE_COUNT,
 };
 

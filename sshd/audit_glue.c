@@ -143,3 +143,34 @@ sshd_audit_close(void)
 	audit_free(sshd_audit);
 	sshd_audit = NULL;
 }
+
+void
+sshd_audit_check(const struct sshd_conn *c, enum sshd_audit_check_kind kind, const char *user,
+    const char *service, const char *issuer, const char *subject, const char *reason)
+{
+	static const enum audit_type types[] = {
+	    [SSHD_AUDIT_CHECK_START] = AUDIT_CHECK_START,
+	    [SSHD_AUDIT_CHECK_PASS] = AUDIT_CHECK_PASS,
+	    [SSHD_AUDIT_CHECK_FAIL] = AUDIT_CHECK_FAIL,
+	    [SSHD_AUDIT_CHECK_TIMEOUT] = AUDIT_CHECK_TIMEOUT,
+	};
+	struct audit_event *ev = sshd_audit_new(c, types[kind]);
+
+	if (ev == NULL)
+		return;
+	if (audit_set_str(ev, "localUser", user) != 0 ||
+	    audit_set_str(ev, "service", service) != 0 ||
+	    (issuer != NULL && audit_set_str(ev, "issuer", issuer) != 0) ||
+	    (subject != NULL && audit_set_str(ev, "subject", subject) != 0) ||
+	    (reason != NULL && audit_set_str(ev, "reason", reason) != 0)) {
+		audit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_forked(void)
+{
+	sshd_audit_close();
+}

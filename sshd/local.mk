@@ -13,7 +13,7 @@ sshd_meshsshd_SOURCES = \
 	sshd/incubator.c sshd/incubator.h \
 	sshd/session_env.c sshd/session_env.h \
 	sshd/utmp.c sshd/utmp.h \
-	sshd/sso.c sshd/sso.h \
+	sshd/sso.c sshd/sso.h sshd/sso_proto.c sshd/sso_proto.h \
 	sshd/record_conf.c sshd/record_conf.h \
 	sshd/audit_glue.c sshd/audit_glue.h
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)
@@ -21,7 +21,7 @@ sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(
 # interpose libaudit's audit_open() that libpam calls.
 sshd_meshsshd_LDFLAGS = -Wl,--version-script=$(top_srcdir)/sshd/meshsshd.ver
 EXTRA_DIST += sshd/meshsshd.ver
-sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_LIBS) $(MESHCORE_LIBS)
+sshd_meshsshd_LDADD = recorder/librecorder.a $(LIBSSH_LIBS) $(PAM_LIBS) $(UTIL_LIBS) $(OIDC_CONF_LIBS) $(MESHCORE_LIBS)
 
 pamconfdir = $(sysconfdir)/pam.d
 dist_pamconf_DATA = sshd/pam.d/meshsshd
@@ -57,3 +57,20 @@ tests_unit_test_sshd_record_conf_SOURCES = tests/unit/test_sshd_record_conf.c \
 tests_unit_test_sshd_record_conf_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/recorder
 tests_unit_test_sshd_record_conf_LDADD = recorder/librecorder.a $(UNIT_LDADD) $(OIDC_LIBS)
 TESTS += tests/unit/test_sshd_record_conf
+
+# meshssh-sso: the OIDC client (libcurl, cjose) as a helper that meshsshd runs
+# per SSO check, so that those libraries stay out of meshsshd (sshd/sso.h).
+pkglibexec_PROGRAMS = sshd/meshssh-sso
+sshd_meshssh_sso_SOURCES = sshd/sso_helper.c sshd/sso_proto.c sshd/sso_proto.h
+sshd_meshssh_sso_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
+sshd_meshssh_sso_LDADD = $(OIDC_LIBS)
+
+# meshsshd must not link the OIDC client's libraries (readelf -d).
+TESTS += tests/integration/sshd_sso_link.sh
+EXTRA_DIST += tests/integration/sshd_sso_link.sh
+
+check_PROGRAMS += tests/unit/test_sso_proto
+tests_unit_test_sso_proto_SOURCES = tests/unit/test_sso_proto.c sshd/sso_proto.c sshd/sso_proto.h
+tests_unit_test_sso_proto_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/sshd $(OIDC_CFLAGS)
+tests_unit_test_sso_proto_LDADD = $(UNIT_LDADD) $(OIDC_CONF_LIBS)
+TESTS += tests/unit/test_sso_proto
