@@ -57,3 +57,7 @@ tests_fuzz_fuzz_jwt_replay_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
 tests_fuzz_fuzz_jwt_replay_LDADD = $(OIDC_LIBS)
 TESTS += tests/fuzz/fuzz_jwt_replay
 EXTRA_DIST += tests/fuzz/corpus/jwt
+
+# End to end: the stock OpenSSH client, meshsshd's check rule, its
+# meshssh-sso helper and glewlwyd in the server's namespace.
+INTEGRATION_TESTS += tests/integration/sshd_sso.sh
