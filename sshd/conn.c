@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit_glue.h"
+#include "checksock.h"
 #include "conn.h"
 #include "fileio.h"
 #include "log.h"
@@ -258,6 +259,7 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 	}
 	log_info("Accepted none for %s from %s port %u ssh2 (mesh %s node %s)", c->user,
 	    c->client_addr, c->client_port, c->id.login, c->id.node);
+	(void)sshd_checksock_open(c); /* sudo's SSO check door, when OIDC is configured */
 	return SSH_AUTH_SUCCESS;
 }
 
@@ -337,6 +339,7 @@ sshd_conn_reap(void)
 static void
 sshd_conn_cleanup(struct sshd_conn *c)
 {
+	sshd_checksock_close(c);
 	while (c->chans)
 		sshd_chan_free(c->chans);
 	sshd_fwd_close_all(c);

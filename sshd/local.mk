@@ -14,6 +14,7 @@ sshd_meshsshd_SOURCES = \
 	sshd/session_env.c sshd/session_env.h \
 	sshd/utmp.c sshd/utmp.h \
 	sshd/sso.c sshd/sso.h sshd/sso_proto.c sshd/sso_proto.h \
+	sshd/checksock.c sshd/checksock.h \
 	sshd/record_conf.c sshd/record_conf.h \
 	sshd/audit_glue.c sshd/audit_glue.h
 sshd_meshsshd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/recorder $(LIBSSH_CFLAGS) $(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(OIDC_CFLAGS)

@@ -33,6 +33,9 @@ chmod 755 "$IDP_HOST_DIR"
 REC_SPOOL=$IDP_HOST_DIR/spool
 OIDC_TIMEOUT_S=3
 export MESHSSH_SSO_HELPER=$E2E_SSO_HELPER
+CHECK_DIR=$IDP_HOST_DIR/check # meshsshd's sudo check sockets (test build: MESH_CHECK_DIR)
+export MESH_CHECK_DIR=$CHECK_DIR
+PAM_MODULE=$top_builddir/pam/.libs/pam_mesh.so
 export E2E_MESHSSHD_EXTRA_CONF="RecordingSpool $REC_SPOOL
 OIDCIssuer https://127.0.0.1:$IDP_PORT/api/oidc
 OIDCClientID meshsshd
@@ -63,6 +66,8 @@ cat >"$E2E_TMP/policy.hujson" <<EOF
 		 "users": ["$E2E_USER"], "checkPeriod": "1h"},
 		{"action": "check", "src": ["group:eng"], "dst": ["tag:server"],
 		 "users": ["$E2E_OTHER"], "checkPeriod": "2s"},
+		{"action": "check", "src": ["group:eng"], "dst": ["tag:server"],
+		 "users": ["root"], "checkPeriod": "1h"},
 	],
 }
 EOF
@@ -85,14 +90,30 @@ audit_has() {
 audit_count() { spool_text | grep -o "\"type\":\"$1\"" | wc -l; }
 
 # login NAME USER CMD: ssh in the background; its banner lands in NAME.err
-login() {
-	e2e_bg "$E2E_TMP/$1" e2e_ssh -l "$2" web-1 "$3"
+login() { # login NAME USER [SSH-OPTION] CMD
+	local name=$1 user=$2
+	shift 2
+	if [ $# -eq 2 ]; then
+		e2e_bg "$E2E_TMP/$name" e2e_ssh "$1" -l "$user" web-1 "$2"
+	else
+		e2e_bg "$E2E_TMP/$name" e2e_ssh -l "$user" web-1 "$1"
+	fi
 	LOGIN_PID=$E2E_BG_PID
 }
 # code_of NAME: the user code from the banner, once the client printed it
 code_of() {
 	e2e_wait_for grep -q 'enter the code ' "$E2E_TMP/$1.err" || return 1
 	sed -n 's/.*enter the code \([^ )]*\).*/\1/p' "$E2E_TMP/$1.err" | head -n 1
+}
+# code_of_out NAME: the same from stdout (ssh -tt, PAM conversations)
+code_of_out() {
+	e2e_wait_for grep -q 'enter the code ' "$E2E_TMP/$1.out" || return 1
+	sed -n 's/.*enter the code \([^ )]*\).*/\1/p' "$E2E_TMP/$1.out" | tr -d '\r' | head -n 1
+}
+# code_nth FILE N: the Nth user code in E2E_TMP/FILE, once there are N
+code_nth() {
+	e2e_wait_for sh -c "[ \$(grep -c 'enter the code ' '$E2E_TMP/$1') -ge $2 ]" || return 1
+	sed -n 's/.*enter the code \([^ )]*\).*/\1/p' "$E2E_TMP/$1" | tr -d '\r' | sed -n "$2p"
 }
 login_wait() { # login_wait: ssh's exit status
 	wait "$LOGIN_PID"
@@ -160,6 +181,86 @@ e2e_has "$(cat "$E2E_TMP/bob.err")" "the identity provider says you are bob@exam
 	"the client is told who the IdP says they are"
 e2e_unlike "$(cat "$E2E_TMP/bob.out")" must-not-run "no command ran"
 audit_has check.fail '"subject":"[^"]+".*"reason":"[^"]*bob@example.com' "audit: check.fail with bob's subject and the reason"
+
+# --- sudo: pam_mesh.so's auth step asks meshsshd for a fresh check -------------------
+# The server's /etc (its overlay) gets a sudo stack with pam_mesh as the only
+# auth module, a sudoers entry for E2E_USER (one try), and a pamtester
+# service with the same auth line; and one whose pam_mesh falls through
+# (PAM_IGNORE) to pam_permit outside a meshsshd session.
+e2e_in_server sh -c "
+cat >/etc/pam.d/sudo <<EOP
+auth    required $PAM_MODULE check socket_dir=$CHECK_DIR timeout=60
+account required pam_permit.so
+session required pam_permit.so
+EOP
+cp /etc/pam.d/sudo /etc/pam.d/meshsso-test
+cat >/etc/pam.d/meshsso-ignore <<EOP
+auth    [success=done ignore=ignore default=die] $PAM_MODULE check socket_dir=$CHECK_DIR
+auth    required pam_permit.so
+account required pam_permit.so
+EOP
+printf 'Defaults passwd_tries=1\n$E2E_USER ALL=(ALL) ALL\n' >/etc/sudoers.d/meshsso
+chmod 440 /etc/sudoers.d/meshsso" >"$E2E_TMP/sudo-setup.log" 2>&1
+e2e_ok $? "the server gets a sudo PAM stack with pam_mesh.so check" || e2e_diag "$(cat "$E2E_TMP/sudo-setup.log")"
+
+if command -v sudo >/dev/null 2>&1; then
+	starts=$(audit_count check.start)
+	login sudo "$E2E_USER" -tt 'sudo -k; sudo id -un; echo sudo-rc=$?'
+	code=$(code_of_out sudo)
+	e2e_ok $? "sudo in an SSH session shows the URL and code through PAM ($code)" ||
+		e2e_diag "$(cat "$E2E_TMP/sudo.out")" "$(e2e_server_log | tail -n 20)"
+	idp_approve alice "$code" >/dev/null 2>&1
+	login_wait
+	out=$(tr -d '\r' <"$E2E_TMP/sudo.out")
+	e2e_ok "$(printf '%s\n' "$out" | grep -qx root && echo 0 || echo 1)" \
+		"after approval sudo runs the command as root" || e2e_diag "$out"
+	e2e_has "$out" "sudo-rc=0" "... and sudo exits 0"
+	audit_has check.start '"service":"sudo"' "audit: check.start for sudo"
+	audit_has check.pass '"service":"sudo".*"subject":"[^"]+"|"subject":"[^"]+".*"service":"sudo"' \
+		"audit: check.pass for sudo with the subject"
+
+	login sudobob "$E2E_USER" -tt 'sudo -k; sudo id -un; echo sudo-rc=$?'
+	code=$(code_of_out sudobob)
+	e2e_ok $? "a second sudo asks again (no cache for sudo) ($code)"
+	idp_approve bob "$code" >/dev/null 2>&1
+	login_wait
+	out=$(tr -d '\r' <"$E2E_TMP/sudobob.out")
+	e2e_has "$out" "SSO check failed: sso: the identity provider says you are bob@example.com" \
+		"sudo approved by bob fails with the reason" || e2e_diag "$out"
+	e2e_ok "$(printf '%s\n' "$out" | grep -qx root && echo 1 || echo 0)" "... and runs nothing as root"
+	e2e_has "$out" "sudo-rc=1" "... sudo exits 1"
+else
+	e2e_skip "sudo with pam_mesh.so check" "sudo not installed"
+fi
+
+if command -v pamtester >/dev/null 2>&1; then
+	e2e_capture e2e_ssh -l "$E2E_USER" web-1 "pamtester meshsso-test $E2E_USER authenticate"
+	e2e_ok "$([ "$E2E_RC" -ne 0 ] && echo 0 || echo 1)" "pamtester as the user (not root) cannot ask meshsshd"
+	e2e_has "$E2E_OUT$E2E_ERR" "cannot reach meshsshd for this session (Permission denied)" \
+		"... with a clear message"
+
+	e2e_capture e2e_in_server pamtester meshsso-ignore root authenticate
+	e2e_is "$E2E_RC" 0 "outside a meshsshd session pam_mesh check returns PAM_IGNORE (the stack goes on)" ||
+		e2e_diag "$E2E_OUT" "$E2E_ERR"
+
+	# root's own login is a check rule too: approve it, then pamtester as root
+	login rootlogin root "pamtester -v meshsso-test root authenticate; echo rc=\$?; pamtester meshsso-test $E2E_USER authenticate; echo rc2=\$?"
+	code=$(code_of rootlogin) && idp_approve alice "$code" >/dev/null 2>&1
+	e2e_ok $? "root's login check approved"
+	code=$(code_nth rootlogin.err 2)
+	e2e_ok $? "pamtester (root, in the session) shows the URL and code ($code)" ||
+		e2e_diag "$(cat "$E2E_TMP/rootlogin.out" "$E2E_TMP/rootlogin.err")"
+	idp_approve alice "$code" >/dev/null 2>&1
+	login_wait
+	out=$(cat "$E2E_TMP/rootlogin.out" "$E2E_TMP/rootlogin.err")
+	e2e_has "$out" "successfully authenticated" "pamtester authenticates after approval" || e2e_diag "$out"
+	e2e_has "$out" "rc=0" "... exit 0"
+	e2e_has "$out" "$E2E_USER is not the user of this SSH session" \
+		"asking for another user than the session's is refused"
+	e2e_has "$out" "rc2=1" "... and fails"
+else
+	e2e_skip "pamtester with pam_mesh.so check" "pamtester not installed"
+fi
 
 # --- the device code expires unapproved ----------------------------------------------
 sed -i "s|^OIDCIssuer .*|OIDCIssuer https://127.0.0.1:$IDP_PORT/api/oidcshort|" "$E2E_TMP/meshsshd.conf"
