@@ -198,7 +198,7 @@ struct oidc_audit_info {
 	int64_t time;
 };
 
-/* One audit event object ({"type":"sso.check.passed",...}) for the recorder; caller decrefs. */
+/* One audit event object ({"type":"check.pass",...}) for the recorder; caller decrefs. */
 json_t *oidc_audit_event(enum oidc_audit_kind kind, const struct oidc_audit_info *info);
 const char *oidc_audit_kind_name(enum oidc_audit_kind kind);
 

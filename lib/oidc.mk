@@ -61,3 +61,7 @@ EXTRA_DIST += tests/fuzz/corpus/jwt
 # End to end: the stock OpenSSH client, meshsshd's check rule, its
 # meshssh-sso helper and glewlwyd in the server's namespace.
 INTEGRATION_TESTS += tests/integration/sshd_sso.sh
+
+# Process ancestry for the sudo check: pam_mesh.so (libuserdb_pic) and
+# meshsshd (libuserdb via MESHCORE_LIBS) both use it.
+USERDB_SOURCES += lib/procinfo.c lib/procinfo.h

@@ -49,6 +49,7 @@
 #include "../sshd/checksock.h"
 #include "homedir.h"
 #include "meshauth.h"
+#include "procinfo.h"
 #include "userdb.h"
 
 #define SERVICES_ALLOW_DEFAULT "sudo,sudo-i,cron,systemd-user"
@@ -58,7 +59,6 @@
 #define CHECK_TIMEOUT_MAX_S	3600
 #define CHECK_LINE_MAX		4096
 #define CHECK_TEXT_MAX		8192
-#define CHECK_STAT_MAX		1024
 #define CHECK_MS_PER_S		1000
 
 struct args {
@@ -242,29 +242,6 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 /* ---- auth: the SSO check for sudo, through meshsshd ------------------------ */
 
-/* The parent of pid, from /proc/PID/stat (comm may hold spaces and parens). */
-static pid_t
-check_ppid(pid_t pid)
-{
-	char path[64], buf[CHECK_STAT_MAX];
-	long ppid;
-	ssize_t n;
-	char *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		return -1;
-	return (pid_t)ppid;
-}
-
 /*
  * Connect to the check socket of the meshsshd connection this process runs
  * under: session leader -> incubator -> connection process.  -1 with
@@ -277,7 +254,8 @@ check_connect(const struct args *a)
 	pid_t sid = getsid(0), inc, conn;
 	int fd;
 
-	if (sid <= 0 || (inc = check_ppid(sid)) <= 1 || (conn = check_ppid(inc)) <= 1) {
+	if (sid <= 0 || procinfo_parent(sid, &inc) != 0 || inc <= 1 ||
+	    procinfo_parent(inc, &conn) != 0 || conn <= 1) {
 		errno = ENOENT;
 		return -1;
 	}

@@ -22,9 +22,9 @@
 #include "checksock.h"
 #include "conn.h"
 #include "log.h"
+#include "procinfo.h"
 #include "sso.h"
 
-#define SSHD_CHECKSOCK_STAT_MAX 1024
 #define SSHD_CHECKSOCK_MS_PER_S 1000
 #define SSHD_CHECKSOCK_CHILD_FD 3 /* the caller's socket in the serving child */
 
@@ -42,29 +42,6 @@ sshd_checksock_dir(void)
 		return d;
 #endif
 	return SSHD_CHECKSOCK_DIR_DEFAULT;
-}
-
-/* The parent pid of pid from /proc (the comm field may hold spaces and parens). */
-static pid_t
-sshd_checksock_ppid(pid_t pid)
-{
-	char path[64], buf[SSHD_CHECKSOCK_STAT_MAX];
-	ssize_t n;
-	char *p;
-	int fd;
-	long ppid;
-
-	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		return -1;
-	return (pid_t)ppid;
 }
 
 static void
@@ -168,7 +145,7 @@ sshd_checksock_peer_ok(const struct sshd_conn *c, int fd, char *why, size_t why_
 		return MESH_ERR_PERM;
 	}
 	/* session leader -> its parent, the incubator this connection started */
-	if ((sid = getsid(cred.pid)) <= 0 || (parent = sshd_checksock_ppid(sid)) <= 0) {
+	if ((sid = getsid(cred.pid)) <= 0 || procinfo_parent(sid, &parent) != 0 || parent <= 1) {
 		(void)snprintf(why, why_len, "caller's session is gone");
 		return MESH_ERR_PERM;
 	}
@@ -180,8 +157,7 @@ sshd_checksock_peer_ok(const struct sshd_conn *c, int fd, char *why, size_t why_
 	return MESH_ERR_PERM;
 }
 
-static void __attribute__((noreturn))
-sshd_checksock_serve(struct sshd_conn *c, int fd)
+static void __attribute__((noreturn)) sshd_checksock_serve(struct sshd_conn *c, int fd)
 {
 	static struct sshd_sso_result res;
 	char req[SSHD_CHECKSOCK_REQUEST_MAX], why[SSO_PROTO_LINE_MAX];
@@ -194,8 +170,8 @@ sshd_checksock_serve(struct sshd_conn *c, int fd)
 		_exit(1);
 	}
 	if (sshd_checksock_read_request(fd, req, sizeof(req)) != 0 ||
-	    (verb = strtok_r(req, " ", &save)) == NULL ||
-	    strcmp(verb, SSHD_CHECKSOCK_VERB) != 0 || (user = strtok_r(NULL, " ", &save)) == NULL ||
+	    (verb = strtok_r(req, " ", &save)) == NULL || strcmp(verb, SSHD_CHECKSOCK_VERB) != 0 ||
+	    (user = strtok_r(NULL, " ", &save)) == NULL ||
 	    (service = strtok_r(NULL, " ", &save)) == NULL || strtok_r(NULL, " ", &save) != NULL) {
 		sshd_checksock_say(fd, SSO_REPLY_FAIL, NULL, "bad request");
 		_exit(1);

@@ -21,14 +21,14 @@
 
 #define SSHD_CHECKSOCK_DIR_DEFAULT RUNSTATEDIR "/meshssh/check"
 /* Test builds only: meshsshd's socket directory (secure_getenv). */
-#define SSHD_CHECKSOCK_DIR_ENV	      "MESH_CHECK_DIR"
-#define SSHD_CHECKSOCK_SUFFIX	      ".sock"
-#define SSHD_CHECKSOCK_VERB	      "sudo"
-#define SSHD_CHECKSOCK_REQUEST_MAX    512
-#define SSHD_CHECKSOCK_REQUEST_MS     5000 /* the module's request line must arrive by then */
-#define SSHD_CHECKSOCK_BACKLOG	      8
-#define SSHD_CHECKSOCK_DIR_MODE	      0700
-#define SSHD_CHECKSOCK_SOCK_MODE      0600
+#define SSHD_CHECKSOCK_DIR_ENV	   "MESH_CHECK_DIR"
+#define SSHD_CHECKSOCK_SUFFIX	   ".sock"
+#define SSHD_CHECKSOCK_VERB	   "sudo"
+#define SSHD_CHECKSOCK_REQUEST_MAX 512
+#define SSHD_CHECKSOCK_REQUEST_MS  5000 /* the module's request line must arrive by then */
+#define SSHD_CHECKSOCK_BACKLOG	   8
+#define SSHD_CHECKSOCK_DIR_MODE	   0700
+#define SSHD_CHECKSOCK_SOCK_MODE   0600
 
 struct sshd_conn;
 

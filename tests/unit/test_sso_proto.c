@@ -5,8 +5,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "procinfo.h"
 #include "sso_proto.h"
 #include "tap.h"
 
@@ -119,10 +121,29 @@ test_replies(void)
 		ok(sso_proto_reply_parse(bad[i], strlen(bad[i]), &q) == MESH_ERR_PARSE, bad[i]);
 }
 
+static void
+test_procinfo(void)
+{
+	static const char odd[] = "4242 (a) b (c) 1 2) S 77 4242 4242 0 -1 4194560\n";
+	static const char plain[] = "10 (bash) S 9 10 10 34816 10 4194560";
+	pid_t pp = 0, self = 0;
+
+	is_int(procinfo_parse_ppid(odd, sizeof(odd) - 1, &pp), 0, "comm with spaces and parens");
+	is_int(pp, 77, "ppid after the last ')'");
+	is_int(procinfo_parse_ppid(plain, sizeof(plain) - 1, &pp), 0, "plain stat line");
+	is_int(pp, 9, "ppid 9");
+	is_int(procinfo_parse_ppid("10 bash S 9", 11, &pp), MESH_ERR_PARSE, "no parens: refused");
+	is_int(procinfo_parse_ppid("10 (bash) S", 11, &pp), MESH_ERR_PARSE, "no ppid: refused");
+	is_int(procinfo_parse_ppid("10 (bash) S x", 13, &pp), MESH_ERR_PARSE, "bad ppid: refused");
+	is_int(procinfo_parent(getpid(), &self), 0, "our own /proc entry reads");
+	is_int(self, getppid(), "our parent is getppid()");
+}
+
 int
 main(void)
 {
 	test_request();
 	test_replies();
+	test_procinfo();
 	return tap_done();
 }
