@@ -6,6 +6,8 @@
  *                         owner's name, the uid is never reused), the account
  *                         is locked with a nologin shell and no groups, and
  *                         pam_mesh refuses it everywhere
+ *   users restore KEY     undo a removal: meshsshd lets the person in again
+ *                         (groups come back from the netmap at that login)
  * Provisioning settings (home base, shell, uid range) come from the
  * Provision* keywords of meshsshd.conf (-f FILE to read another).
  */
@@ -24,12 +26,14 @@
 static int users_list(int argc, char **argv);
 static int users_show(int argc, char **argv);
 static int users_remove(int argc, char **argv);
+static int users_restore(int argc, char **argv);
 
 const struct meshctl_cmd meshctl_cmds_users[] = {
     {"users list", "[-f meshsshd.conf]", "list provisioned host accounts", users_list},
     {"users show", "[-f meshsshd.conf] NAME|LOGIN|ID", "show one provisioned account", users_show},
     {"users remove", "[-f meshsshd.conf] NAME|LOGIN|ID",
 	"deprovision an account (entry and files kept, login refused)", users_remove},
+    {"users restore", "[-f meshsshd.conf] NAME|LOGIN|ID", "undo users remove", users_restore},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -161,27 +165,44 @@ users_show(int argc, char **argv)
 	return r;
 }
 
+/* users remove / users restore: one account changes state. */
 static int
-users_remove(int argc, char **argv)
+users_set_state(const char *cmd, int argc, char **argv, bool remove)
 {
 	struct provision_conf c;
 	struct mesh_error err;
 	char msg[512];
 	int rest, r;
 
-	if ((r = users_setup("users remove", argc, argv, &c, &rest)) != 0)
+	if ((r = users_setup(cmd, argc, argv, &c, &rest)) != 0)
 		return r;
 	if (rest != argc - 1) {
 		provision_conf_free(&c);
-		return meshctl_usage("users remove");
+		return meshctl_usage(cmd);
 	}
 	mesh_error_clear(&err);
-	if (provision_remove(&c, argv[rest], &err) != 0) {
-		meshctl_err("users remove: %s", mesh_error_format(&err, msg, sizeof(msg)));
+	r = remove ? provision_remove(&c, argv[rest], &err)
+		   : provision_restore(&c, argv[rest], &err);
+	if (r != 0) {
+		meshctl_err("%s: %s", cmd, mesh_error_format(&err, msg, sizeof(msg)));
 		r = MESHCTL_EXIT_FAIL;
-	} else {
+	} else if (remove) {
 		printf("%s: deprovisioned (entry and files kept, login refused)\n", argv[rest]);
+	} else {
+		printf("%s: restored (groups follow the netmap at the next login)\n", argv[rest]);
 	}
 	provision_conf_free(&c);
 	return r;
+}
+
+static int
+users_remove(int argc, char **argv)
+{
+	return users_set_state("users remove", argc, argv, true);
+}
+
+static int
+users_restore(int argc, char **argv)
+{
+	return users_set_state("users restore", argc, argv, false);
 }

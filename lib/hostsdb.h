@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "netmap.h"
 
 #define HOSTSDB_FILE	  "hosts"
@@ -34,6 +35,14 @@ struct hostsdb_ent {
  * confuse a reader).
  */
 int hostsdb_format(const struct netmap *nm, const char *domain, char **out, size_t *len);
+
+/*
+ * Write dir/hosts (dir NULL: userdb_dir()) for a verified netmap, with its
+ * domain as the second name: root-owned 0644, temp+rename, untouched when
+ * unchanged.  MESH_ERR_NOTFOUND if dir does not exist (it is not created).
+ * Not in the libc-only reader: lib/hostsdb_publish.c, in libmeshcore.
+ */
+int hostsdb_publish(const struct netmap *nm, const char *dir, struct mesh_error *err);
 
 /* Parse one line (no '\n').  MESH_ERR_PARSE for comments, blanks, junk. */
 int hostsdb_parse_line(const char *line, size_t len, struct hostsdb_ent *e);

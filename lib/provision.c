@@ -469,13 +469,32 @@ home_of(const struct provision_conf *c, const char *name, char *out, size_t outl
 	snprintf(out, outlen, "%s/%s", strcmp(c->home_base, "/") == 0 ? "" : c->home_base, name);
 }
 
-/* passwd(5) and group(5) text from the state.  Pure. */
-static int
-render_userdb(const struct provision_conf *c, const struct state *s, char **pw, size_t *pwlen,
-    char **gr, size_t *grlen)
+/* The rendered userdb texts. */
+struct rendered {
+	char *pw, *gr, *sys; /* passwd, group, group.system */
+	size_t pwlen, grlen, syslen;
+};
+
+static void
+rendered_free(struct rendered *t)
 {
-	char *pb = NULL, *gb = NULL, line[USERDB_PWLINE_MAX];
-	size_t pl = 0, pc = 0, gl = 0, gc = 0, i, j;
+	free(t->pw);
+	free(t->gr);
+	free(t->sys);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * passwd(5) and group(5) text from the state.  Memberships of host groups
+ * that exist in another NSS source (system groups such as sudo) go to
+ * group.system, which the NSS module serves to initgroups only: their entry
+ * stays the one from /etc/group, never a second one.  Pure.
+ */
+static int
+render_userdb(const struct provision_conf *c, const struct state *s, struct rendered *t)
+{
+	char *pb = NULL, *gb = NULL, *sb = NULL, line[USERDB_PWLINE_MAX];
+	size_t pl = 0, pc = 0, gl = 0, gc = 0, sl = 0, sc = 0, i, j;
 	int r = MESH_OK, n;
 
 	for (i = 0; i < s->na && r == 0; i++) {
@@ -494,34 +513,41 @@ render_userdb(const struct provision_conf *c, const struct state *s, char **pw, 
 		r = r ? r : put(&gb, &gl, &gc, line, (size_t)n);
 	}
 	for (i = 0; i < s->ng && r == 0; i++) {
+		char **b = s->g[i].system ? &sb : &gb;
+		size_t *bl = s->g[i].system ? &sl : &gl, *bc = s->g[i].system ? &sc : &gc;
 		bool first = true;
 
 		n = snprintf(line, sizeof(line), "%s:x:%u:", s->g[i].name, s->g[i].gid);
-		r = put(&gb, &gl, &gc, line, (size_t)n);
+		r = put(b, bl, bc, line, (size_t)n);
 		for (j = 0; j < s->na && r == 0; j++) {
 			if (s->a[j].removed || !list_has(s->a[j].groups, s->g[i].name))
 				continue;
 			if (!first)
-				r = put(&gb, &gl, &gc, ",", 1);
-			r = r ? r : put(&gb, &gl, &gc, s->a[j].name, strlen(s->a[j].name));
+				r = put(b, bl, bc, ",", 1);
+			r = r ? r : put(b, bl, bc, s->a[j].name, strlen(s->a[j].name));
 			first = false;
 		}
-		r = r ? r : put(&gb, &gl, &gc, "\n", 1);
+		r = r ? r : put(b, bl, bc, "\n", 1);
 	}
 	/* an empty database is an empty file, not a missing one */
 	if (r == 0 && pb == NULL)
 		r = put(&pb, &pl, &pc, "", 0);
 	if (r == 0 && gb == NULL)
 		r = put(&gb, &gl, &gc, "", 0);
+	if (r == 0 && sb == NULL)
+		r = put(&sb, &sl, &sc, "", 0);
 	if (r != 0) {
 		free(pb);
 		free(gb);
+		free(sb);
 		return r;
 	}
-	*pw = pb;
-	*pwlen = pl;
-	*gr = gb;
-	*grlen = gl;
+	t->pw = pb;
+	t->pwlen = pl;
+	t->gr = gb;
+	t->grlen = gl;
+	t->sys = sb;
+	t->syslen = sl;
 	return MESH_OK;
 }
 
@@ -603,21 +629,23 @@ publish(
 static int
 state_store(const struct provision_conf *c, const struct state *s, struct mesh_error *err)
 {
-	char path[2 * PROVISION_PATH_MAX], *text = NULL, *pw = NULL, *gr = NULL;
-	size_t len, pwlen, grlen;
+	char path[2 * PROVISION_PATH_MAX], *text = NULL;
+	struct rendered t = {0};
+	size_t len;
 	int r;
 
-	if ((r = state_render(s, &text, &len)) != 0 ||
-	    (r = render_userdb(c, s, &pw, &pwlen, &gr, &grlen)) != 0) {
+	if ((r = state_render(s, &text, &len)) != 0 || (r = render_userdb(c, s, &t)) != 0) {
 		mesh_error_set(err, r, 0, 0, "cannot render the userdb: %s", mesh_strerror(r));
 		goto out;
 	}
 	if ((r = dir_path(c, PROVISION_STATE_FILE, path, sizeof(path), err)) != 0 ||
 	    (r = mesh_file_write_atomic(path, text, len, 0600, err)) != 0 ||
 	    (r = dir_path(c, "passwd", path, sizeof(path), err)) != 0 ||
-	    (r = publish(path, USERDB_PASSWD, pw, pwlen, err)) != 0 ||
+	    (r = publish(path, USERDB_PASSWD, t.pw, t.pwlen, err)) != 0 ||
+	    (r = dir_path(c, USERDB_GROUP_SYSTEM_FILE, path, sizeof(path), err)) != 0 ||
+	    (r = publish(path, USERDB_GROUP, t.sys, t.syslen, err)) != 0 ||
 	    (r = dir_path(c, "group", path, sizeof(path), err)) != 0 ||
-	    (r = publish(path, USERDB_GROUP, gr, grlen, err)) != 0)
+	    (r = publish(path, USERDB_GROUP, t.gr, t.grlen, err)) != 0)
 		goto out;
 	/* optional, after the userdb itself: a failure here costs no login */
 	if (c->systemd_userdb_dir[0] != '\0') {
@@ -625,14 +653,14 @@ state_store(const struct provision_conf *c, const struct state *s, struct mesh_e
 		char msg[512];
 
 		mesh_error_clear(&serr);
-		if (userdb_systemd_publish(c->systemd_userdb_dir, pw, pwlen, gr, grlen, &serr) != 0)
+		if (userdb_systemd_publish(c->systemd_userdb_dir, t.pw, t.pwlen, t.gr, t.grlen,
+			t.sys, t.syslen, &serr) != 0)
 			log_warn("provision: systemd userdb export: %s",
 			    mesh_error_format(&serr, msg, sizeof(msg)));
 	}
 out:
 	free(text);
-	free(pw);
-	free(gr);
+	rendered_free(&t);
 	return r;
 }
 
@@ -938,10 +966,12 @@ provision_ensure(const struct provision_conf *c, const struct netmap_user *u,
 		log_info("provision: new account %s uid %u for %s", a->name, a->uid, u->login);
 	} else {
 		if (a->removed) {
-			a->removed = false;
-			dirty = true;
-			log_info("provision: account %s uid %u for %s reactivated", a->name, a->uid,
-			    u->login);
+			/* an operator's removal sticks until an operator undoes it */
+			r = mesh_error_set(err, MESH_ERR_PERM, 0, 0,
+			    "account %s (uid %u) was deprovisioned on this host; "
+			    "an administrator can run 'meshctl users restore %s'",
+			    a->name, a->uid, a->name);
+			goto out;
 		}
 		dirty |= str_changed(&a->login, login);
 		dirty |= str_changed(&a->groups, groups);
@@ -962,8 +992,9 @@ out:
 	return r;
 }
 
-int
-provision_remove(const struct provision_conf *c, const char *key, struct mesh_error *err)
+/* Set the removed flag of the account named by key (name, login or id). */
+static int
+set_removed(const struct provision_conf *c, const char *key, bool removed, struct mesh_error *err)
 {
 	struct state s;
 	struct lock lk;
@@ -988,19 +1019,52 @@ provision_remove(const struct provision_conf *c, const char *key, struct mesh_er
 		r = mesh_error_set(err, MESH_ERR_NOTFOUND, 0, 0, "no mesh account '%s'", key);
 		goto out;
 	}
-	if (s.a[hit].removed) {
+	if (s.a[hit].removed == removed) {
 		r = MESH_OK;
 		goto out;
 	}
-	s.a[hit].removed = true;
+	s.a[hit].removed = removed;
+	/* groups come back from the netmap at the next login */
 	s.a[hit].groups[0] = '\0';
 	if ((r = state_store(c, &s, err)) != 0)
 		goto out;
-	log_info("provision: account %s uid %u removed (files kept, login refused)", s.a[hit].name,
-	    s.a[hit].uid);
+	if (removed)
+		log_info("provision: account %s uid %u removed (files kept, login refused)",
+		    s.a[hit].name, s.a[hit].uid);
+	else
+		log_info("provision: account %s uid %u restored", s.a[hit].name, s.a[hit].uid);
 out:
 	state_free(&s);
 	lock_release(&lk);
+	return r;
+}
+
+int
+provision_remove(const struct provision_conf *c, const char *key, struct mesh_error *err)
+{
+	return set_removed(c, key, true, err);
+}
+
+int
+provision_restore(const struct provision_conf *c, const char *key, struct mesh_error *err)
+{
+	return set_removed(c, key, false, err);
+}
+
+int
+provision_lookup(const struct provision_conf *c, const char *name)
+{
+	struct userdb_file f;
+	struct userdb_span line;
+	char path[2 * PROVISION_PATH_MAX];
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/passwd", conf_dir(c)) >= (int)sizeof(path) ||
+	    userdb_file_init(&f, USERDB_PASSWD, path) != 0)
+		return MESH_ERR_RANGE;
+	if ((r = userdb_file_refresh(&f)) == 0)
+		r = userdb_lookup_name(&f, name, &line);
+	userdb_file_close(&f);
 	return r;
 }
 

@@ -107,9 +107,20 @@ int provision_ensure(const struct provision_conf *c, const struct netmap_user *u
 /*
  * Deprovision the account whose name, login or IdP id is key: it stays in
  * the userdb (files keep an owner name, the uid stays taken) with a locked
- * password, nologin shell and no supplementary groups; pam_mesh refuses it.
+ * password, nologin shell and no supplementary groups; pam_mesh refuses it,
+ * and provision_ensure refuses it (MESH_ERR_PERM, with a message saying so)
+ * until provision_restore undoes the removal.
  */
 int provision_remove(const struct provision_conf *c, const char *key, struct mesh_error *err);
+int provision_restore(const struct provision_conf *c, const char *key, struct mesh_error *err);
+
+/*
+ * Is name an account of the userdb (active or removed)?  0 if so,
+ * MESH_ERR_NOTFOUND if not (or no userdb), another error if unreadable.
+ * meshsshd asks before it lets a login through localpart:*@domain use an
+ * existing account: only a mesh account is re-checked by provision_ensure.
+ */
+int provision_lookup(const struct provision_conf *c, const char *name);
 
 /* All accounts, in uid order.  Free with provision_accounts_free. */
 int provision_list(const struct provision_conf *c, struct provision_account **out, size_t *n,

@@ -611,6 +611,25 @@ out:
 	return r;
 }
 
+/*
+ * Pre-fault a busy mapping once, so that its later lookups take no minor
+ * page faults (the tail of a lookup is otherwise its first touch of a page).
+ * Best effort: an older kernel without MADV_POPULATE_READ just faults lazily.
+ */
+static void
+maybe_populate(struct userdb_file *f)
+{
+	if (f->populated || ++f->uses < USERDB_POPULATE_AFTER)
+		return;
+	f->populated = true;
+#ifdef MADV_POPULATE_READ
+	if (f->data != NULL && f->len > 0)
+		(void)madvise((void *)(uintptr_t)f->data, f->len, MADV_POPULATE_READ);
+	if (f->idx != NULL && f->idx_len > 0)
+		(void)madvise((void *)(uintptr_t)f->idx, f->idx_len, MADV_POPULATE_READ);
+#endif
+}
+
 int
 userdb_file_refresh(struct userdb_file *f)
 {
@@ -622,8 +641,10 @@ userdb_file_refresh(struct userdb_file *f)
 	int r;
 
 	if (!f->missing && f->idx != NULL && !index_superseded(f) &&
-	    t - f->checked_ms < f->recheck_ms && t >= f->checked_ms)
+	    t - f->checked_ms < f->recheck_ms && t >= f->checked_ms) {
+		maybe_populate(f);
 		return MESH_OK;
+	}
 	f->checked_ms = t;
 	if (stat(f->path, &st) != 0) {
 		if (errno != ENOENT)
@@ -638,8 +659,10 @@ userdb_file_refresh(struct userdb_file *f)
 		struct stat ist;
 		struct userdb_stamp inow;
 
-		if (f->idx != NULL)
+		if (f->idx != NULL) {
+			maybe_populate(f);
 			return MESH_OK;
+		}
 		/* degraded (no usable index): look whether one has arrived */
 		if (stat(f->idx_path, &ist) == 0) {
 			stamp_of(&ist, &inow);
@@ -658,6 +681,8 @@ userdb_file_refresh(struct userdb_file *f)
 	stamp_of(&st, &f->stamp);
 	f->missing = false;
 	f->generation++;
+	f->uses = 0;
+	f->populated = false;
 	load_index(f);
 	return MESH_OK;
 }

@@ -36,10 +36,22 @@
 /* Test builds only: a directory that replaces USERDB_DIR_DEFAULT (secure_getenv). */
 #define USERDB_DIR_ENV	    "MESH_USERDB_DIR"
 #define USERDB_INDEX_SUFFIX ".idx"
-#define USERDB_RECHECK_MS   1000	  /* stat at least this often regardless */
-#define USERDB_NAME_MAX	    32		  /* longest login name we publish (useradd's limit) */
-#define USERDB_LINE_MAX	    (1024 * 1024) /* a group line of ~100k members */
-#define USERDB_PWLINE_MAX   4096	  /* one passwd line */
+/*
+ * Memberships of host groups that live in another NSS source (a mapped
+ * system group such as sudo): group(5) lines served to initgroups only, so
+ * `getent group` lists such a group once, from its own source.
+ */
+#define USERDB_GROUP_SYSTEM_FILE "group.system"
+#define USERDB_RECHECK_MS	 1000 /* stat at least this often regardless */
+/*
+ * After this many lookups on one mapping, its pages are pre-faulted
+ * (MADV_POPULATE_READ): a process that looks up often takes no page faults
+ * later, a one-shot program (ls, id) never pays for mapping the whole file.
+ */
+#define USERDB_POPULATE_AFTER 16
+#define USERDB_NAME_MAX	      32	    /* longest login name we publish (useradd's limit) */
+#define USERDB_LINE_MAX	      (1024 * 1024) /* a group line of ~100k members */
+#define USERDB_PWLINE_MAX     4096	    /* one passwd line */
 
 enum userdb_kind {
 	USERDB_PASSWD = 0,
@@ -116,6 +128,8 @@ struct userdb_file {
 	bool missing;
 	int64_t checked_ms; /* CLOCK_MONOTONIC_COARSE of the last stat */
 	int64_t recheck_ms; /* USERDB_RECHECK_MS; tests set 0 */
+	uint32_t uses;	    /* refreshes since the last (re)map */
+	bool populated;	    /* data and index pre-faulted */
 };
 
 /* Set up (no I/O).  path is the data file; the index is path + ".idx". */

@@ -12,7 +12,7 @@ lib_libuserdb_pic_la_SOURCES = $(USERDB_SOURCES) lib/error.c lib/error.h
 lib_libuserdb_pic_la_CFLAGS = $(WARN_CFLAGS) $(HARDEN_CFLAGS)
 lib_libuserdb_pic_la_LDFLAGS =
 lib_libmeshcore_a_SOURCES += lib/provision.c lib/provision.h \
-	lib/userdb_systemd.c lib/userdb_systemd.h
+	lib/userdb_systemd.c lib/userdb_systemd.h lib/hostsdb_publish.c
 USERDB_LIBS = lib/libuserdb.a
 # programs that provision (meshsshd, meshctl) read the userdb too
 MESHCORE_LIBS += $(USERDB_LIBS)
@@ -46,6 +46,10 @@ check_PROGRAMS += tests/integration/pam_helper
 tests_integration_pam_helper_SOURCES = tests/integration/pam_helper.c
 tests_integration_pam_helper_LDADD = $(PAM_LIBS)
 INTEGRATION_TESTS += tests/integration/pam_mesh.sh
+# the whole path: OpenSSH client, meshsshd provisioning, pam_mesh, libnss_mesh
+INTEGRATION_TESTS += tests/integration/accounts_login.sh
+# meshd publishes node names for the NSS module
+INTEGRATION_TESTS += tests/integration/nss_hosts_meshd.sh
 TESTS += tests/integration/nss_exports.sh
 EXTRA_DIST += tests/integration/nss_exports.sh
 

@@ -159,13 +159,14 @@ struct member_ctx {
 	int r;
 };
 
+/* The group's record (unless members_only) and one membership file per member. */
 static int
-publish_group(
-    const char *dir, const struct userdb_grent *e, struct names *n, struct mesh_error *err)
+publish_group(const char *dir, const struct userdb_grent *e, bool members_only, struct names *n,
+    struct mesh_error *err)
 {
 	char *name = span_dup(e->name), *members = span_dup(e->members), *save = NULL, *m;
 	char file[USERDB_NAME_MAX + 16], link[32], mfile[2 * USERDB_NAME_MAX + 16];
-	int r;
+	int r = MESH_OK;
 
 	if (!name || !members) {
 		r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");
@@ -173,11 +174,12 @@ publish_group(
 	}
 	snprintf(file, sizeof(file), "%s.group", name);
 	snprintf(link, sizeof(link), "%u.group", e->gid);
-	r = write_json(dir, file,
-	    json_pack("{s:s, s:I, s:s, s:s}", "groupName", name, "gid", (json_int_t)e->gid,
-		"disposition", "regular", "service", USERDB_SYSTEMD_SERVICE),
-	    n, err);
-	if (r == 0)
+	if (!members_only)
+		r = write_json(dir, file,
+		    json_pack("{s:s, s:I, s:s, s:s}", "groupName", name, "gid", (json_int_t)e->gid,
+			"disposition", "regular", "service", USERDB_SYSTEMD_SERVICE),
+		    n, err);
+	if (r == 0 && !members_only)
 		r = write_link(dir, link, file, n, err);
 	for (m = strtok_r(members, ",", &save); m && r == 0; m = strtok_r(NULL, ",", &save)) {
 		char path[PATH_MAX];
@@ -216,7 +218,7 @@ remove_stale(const char *dir, const char *old, const char *now)
 
 int
 userdb_systemd_publish(const char *dir, const char *passwd, size_t pwlen, const char *group,
-    size_t grlen, struct mesh_error *err)
+    size_t grlen, const char *sys, size_t syslen, struct mesh_error *err)
 {
 	struct names n = {NULL, 0, 0, false};
 	char mpath[PATH_MAX];
@@ -255,7 +257,16 @@ userdb_systemd_publish(const char *dir, const char *passwd, size_t pwlen, const 
 		struct userdb_grent e;
 
 		if (userdb_parse_gr(line.p, line.len, &e) == 0)
-			r = publish_group(dir, &e, &n, err);
+			r = publish_group(dir, &e, false, &n, err);
+	}
+	f.data = sys;
+	f.len = sys ? syslen : 0;
+	pos = 0;
+	while (r == 0 && userdb_next(&f, &pos, &line) == 0) {
+		struct userdb_grent e;
+
+		if (userdb_parse_gr(line.p, line.len, &e) == 0)
+			r = publish_group(dir, &e, true, &n, err);
 	}
 	if (r == 0 && n.failed)
 		r = mesh_error_set(err, MESH_ERR_NOMEM, 0, 0, "out of memory");

@@ -20,9 +20,11 @@
 
 /*
  * Publish the accounts of passwd and group (userdb text, as rendered for
- * libnss_mesh) into dir, and remove records of ours that are gone.
+ * libnss_mesh) into dir, and remove records of ours that are gone.  sys
+ * (group.system text, may be NULL) adds memberships only: those groups have
+ * their record in another source.
  */
 int userdb_systemd_publish(const char *dir, const char *passwd, size_t pwlen, const char *group,
-    size_t grlen, struct mesh_error *err);
+    size_t grlen, const char *sys, size_t syslen, struct mesh_error *err);
 
 #endif

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "log.h"
 #include "meshd_config.h"
+#include "hostsdb.h"
 #include "netmap.h"
 #include "netmap_sync.h"
 #include "peer.h"
@@ -166,6 +167,18 @@ assign_addresses(struct meshd *d, struct netmap_sync *s, const struct netmap_nod
 	s->addresses_set = ok;
 }
 
+/* Node names for libnss_mesh (lib/hostsdb.h); a failure leaves the tunnel as it is. */
+static void
+netmap_sync_publish_hosts(const struct netmap *nm)
+{
+	struct mesh_error err;
+	char msg[MESH_ERROR_TEXT_MAX + 64];
+
+	mesh_error_clear(&err);
+	if (hostsdb_publish(nm, NULL, &err) != 0)
+		log_warn("hosts file not written: %s", mesh_error_format(&err, msg, sizeof(msg)));
+}
+
 void
 netmap_sync_reload(struct meshd *d)
 {
@@ -251,4 +264,5 @@ netmap_sync_reload(struct meshd *d)
 	s->last_serial = nm->serial;
 	netmap_free(s->nm);
 	s->nm = nm;
+	netmap_sync_publish_hosts(nm);
 }

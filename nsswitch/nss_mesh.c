@@ -5,8 +5,11 @@
  * glibc's rules, kept here: ERANGE (with TRYAGAIN) only when the caller's
  * buffer is too small, *errnop set on every return, thread-safe (one mutex
  * per database), no network, no blocking, no call back into NSS, links libc
- * alone.  A missing or unsafe data file means UNAVAIL; a replaced file is
- * picked up on the next call (one stat per call).  Only _nss_mesh_* symbols
+ * alone.  A missing or unsafe data file means UNAVAIL.  The maps are kept
+ * across calls: a lookup makes no system call; a replaced file is picked
+ * up on the next call (the writer flags the mapped index as superseded) or,
+ * for hand edits, within USERDB_RECHECK_MS; a busy process gets its maps
+ * pre-faulted once (lib/userdb.h), so lookups take no page faults either.  Only _nss_mesh_* symbols
  * are exported (nsswitch/nss_mesh.sym).
  */
 #include "config.h"
@@ -37,6 +40,9 @@ struct db {
 
 static struct db db_passwd = {PTHREAD_MUTEX_INITIALIZER, {0}, "passwd", USERDB_PASSWD, false, 0};
 static struct db db_group = {PTHREAD_MUTEX_INITIALIZER, {0}, "group", USERDB_GROUP, false, 0};
+/* memberships of groups served by another source: initgroups only */
+static struct db db_gsys = {
+    PTHREAD_MUTEX_INITIALIZER, {0}, USERDB_GROUP_SYSTEM_FILE, USERDB_GROUP, false, 0};
 
 /* Called with db->lock held. */
 static enum nss_status
@@ -284,27 +290,38 @@ initgroups_add(const struct userdb_grent *g, void *arg)
 	return 0;
 }
 
+/* Add the groups of one database that list user; UNAVAIL if it is missing. */
+static enum nss_status
+initgroups_from(struct db *db, const char *user, struct initgroups_ctx *c, int *errnop)
+{
+	enum nss_status st;
+
+	pthread_mutex_lock(&db->lock);
+	if ((st = db_refresh(db, errnop)) == NSS_STATUS_SUCCESS)
+		userdb_groups_of(&db->file, user, initgroups_add, c);
+	pthread_mutex_unlock(&db->lock);
+	return st;
+}
+
 enum nss_status
 _nss_mesh_initgroups_dyn(const char *user, gid_t group, long int *start, long int *size,
     gid_t **groupsp, long int limit, int *errnop)
 {
 	struct initgroups_ctx c = {group, start, size, limit, groupsp, false};
-	enum nss_status st;
+	enum nss_status st, st_sys;
+	int err_sys;
 
-	pthread_mutex_lock(&db_group.lock);
-	if ((st = db_refresh(&db_group, errnop)) != NSS_STATUS_SUCCESS)
-		goto out;
-	userdb_groups_of(&db_group.file, user, initgroups_add, &c);
+	st = initgroups_from(&db_group, user, &c, errnop);
+	/* mapped system groups (sudo, docker): memberships without an entry of ours */
+	st_sys = c.nomem ? NSS_STATUS_SUCCESS : initgroups_from(&db_gsys, user, &c, &err_sys);
 	if (c.nomem) {
 		*errnop = ENOMEM;
-		st = NSS_STATUS_TRYAGAIN;
-		goto out;
+		return NSS_STATUS_TRYAGAIN;
 	}
+	if (st != NSS_STATUS_SUCCESS && st_sys != NSS_STATUS_SUCCESS)
+		return st;
 	*errnop = 0;
-	st = NSS_STATUS_SUCCESS;
-out:
-	pthread_mutex_unlock(&db_group.lock);
-	return st;
+	return NSS_STATUS_SUCCESS;
 }
 
 /* ---- hosts ------------------------------------------------------------- */

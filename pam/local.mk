@@ -7,7 +7,7 @@ pam_pam_mesh_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
 	-Wl,--version-script=$(top_srcdir)/pam/pam_mesh.sym -Wl,-z,relro,-z,now
 pam_pam_mesh_la_LIBADD = lib/libuserdb_pic.la $(PAM_LIBS)
 EXTRA_pam_pam_mesh_la_DEPENDENCIES = $(top_srcdir)/pam/pam_mesh.sym
-EXTRA_DIST += pam/pam_mesh.sym etc/pam.d/meshsshd etc/sudoers.d/meshssh
+EXTRA_DIST += pam/pam_mesh.sym etc/sudoers.d/meshssh
 
 install-data-hook: install-pam-mesh
 install-pam-mesh:

@@ -18,6 +18,7 @@
 #include "authz.h"
 #include "log.h"
 #include "fileio.h"
+#include "hostsdb.h"
 #include "netmap.h"
 #include "policy.h"
 #include "trust.h"
@@ -76,6 +77,18 @@ sshd_authz_find_self(const struct sshd_config *c, const struct netmap *nm)
 	return self;
 }
 
+/* Node names for libnss_mesh (`ssh web-1` without DNS); a failure costs no login. */
+static void
+sshd_authz_publish_hosts(const struct netmap *nm)
+{
+	struct mesh_error err;
+	char msg[MESH_ERROR_TEXT_MAX + 64];
+
+	mesh_error_clear(&err);
+	if (hostsdb_publish(nm, NULL, &err) != 0)
+		log_warn("hosts file not written: %s", mesh_error_format(&err, msg, sizeof(msg)));
+}
+
 static int
 sshd_authz_load_netmap(const struct sshd_config *c, const struct sshd_authz *prev,
     struct sshd_authz *a, struct mesh_error *err)
@@ -99,6 +112,7 @@ sshd_authz_load_netmap(const struct sshd_config *c, const struct sshd_authz *pre
 		    c->node_name ? c->node_name : "");
 	log_verbose("netmap serial %llu: %zu nodes, this server is %s",
 	    (unsigned long long)a->nm->serial, a->nm->nnodes, a->self->name);
+	sshd_authz_publish_hosts(a->nm);
 	return MESH_OK;
 }
 

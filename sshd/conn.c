@@ -166,22 +166,40 @@ sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int 
 	sshd_audit_refuse(c, user, reason);
 }
 
-/* A host account for the caller's IdP user (localpart:*@domain, ProvisionUsers yes). */
+/*
+ * A host account for the caller's IdP user (localpart:*@domain, ProvisionUsers
+ * yes): created at the first login, and at every later one re-checked against
+ * the netmap (groups follow the IdP; a deprovisioned account is refused, and
+ * why goes to *why).
+ */
 static struct passwd *
-sshd_conn_provision(struct sshd_conn *c, const char *user, struct passwd *pw)
+sshd_conn_provision(
+    struct sshd_conn *c, const char *user, struct passwd *pw, char *why, size_t whylen)
 {
 	static struct provision_result res;
 	const struct netmap_user *nu = sshd_authz_user(c->authz, &c->id);
 	struct mesh_error err;
 	char buf[MESH_ERROR_TEXT_MAX + 256];
+	unsigned int grace;
+	int r;
 
-	if (nu == NULL)
+	if (nu == NULL) {
+		(void)snprintf(why, whylen, "%s has no user entry in the netmap", c->id.login);
 		return NULL;
+	}
 	mesh_error_clear(&err);
 	memset(&res, 0, sizeof(res));
-	if (provision_ensure(&c->cfg->prov, nu, &res, &err) != 0) {
+	/* lckpwdf() inside uses alarm() and cancels the login grace timer: re-arm it */
+	grace = alarm(0);
+	r = provision_ensure(&c->cfg->prov, nu, &res, &err);
+	if (grace)
+		(void)alarm(grace);
+	if (r != 0) {
 		log_error("provisioning %s for %s: %s", user, c->id.login,
 		    mesh_error_format(&err, buf, sizeof(buf)));
+		(void)snprintf(why, whylen, "%s",
+		    err.code == MESH_ERR_PERM ? err.text
+					      : "the host account cannot be provisioned");
 		return NULL;
 	}
 	if (res.created)
@@ -231,8 +249,17 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		return SSH_AUTH_DENIED;
 	}
 	pw = getpwnam(user);
-	if (pw == NULL && d.via_localpart && c->cfg->prov.enabled)
-		pw = sshd_conn_provision(c, user, &prov_pw);
+	/* a local account of that name is used as it is; a mesh one is the caller's own */
+	if (d.via_localpart && c->cfg->prov.enabled &&
+	    (pw == NULL || provision_lookup(&c->cfg->prov, user) == 0)) {
+		reason[0] = '\0';
+		pw = sshd_conn_provision(c, user, &prov_pw, reason, sizeof(reason));
+		if (pw == NULL) {
+			sshd_conn_refuse(c, user, reason, d.rule);
+			sshd_decision_clear(&d);
+			return SSH_AUTH_DENIED;
+		}
+	}
 	if (pw == NULL) {
 		(void)snprintf(reason, sizeof(reason), "no such user on this host");
 		log_info("Invalid user %s from %s port %u", user, c->client_addr, c->client_port);

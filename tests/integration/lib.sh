@@ -544,6 +544,12 @@ e2e_server_start() { # start the server under test in the server namespace
 	binds="$binds mount --bind '$t/lastlog' /var/log/lastlog &&"
 	if e2e_is_mesh; then
 		e2e_write_meshsshd_config
+		# A test may define e2e_server_prepare to add files, config lines and
+		# mounts (E2E_SERVER_BINDS: "CMD && ...") before the server starts.
+		if declare -F e2e_server_prepare >/dev/null; then
+			e2e_server_prepare || return 1
+		fi
+		binds="$binds ${E2E_SERVER_BINDS:-}"
 		# shellcheck disable=SC2086
 		ip netns exec "$E2E_NS_S" sh -c "$binds exec \"\$@\"" meshsshd \
 			"$E2E_MESHSSHD" -f "$t/meshsshd.conf" -D ${E2E_MESHSSHD_FLAGS:-} \

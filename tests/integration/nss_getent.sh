@@ -20,7 +20,7 @@ ln -s "$module" "$tmp/lib/libnss_mesh.so.2"
 printf 'passwd: files mesh\ngroup: files mesh\nshadow: files\nhosts: files mesh\n' >"$tmp/nsswitch.conf"
 export MESH_USERDB_DIR="$db"
 
-prov() { "$helper" -r 81000-81999 -m admins:mesh-admins "$@"; }
+prov() { "$helper" -r 81000-81999 -m admins:mesh-admins -m admins:adm "$@"; }
 # ns CMD...: run CMD with the test nsswitch.conf and the built module
 cat >"$tmp/ns" <<EOF
 #!/bin/sh
@@ -42,6 +42,16 @@ t "getent group mesh-admins lists alice" sh -c "echo '$(out getent group mesh-ad
 t "id -u alice" test "$(out id -u alice)" = "$uid"
 t "id -Gn alice has mesh-admins (initgroups_dyn)" sh -c "echo ' $(out id -Gn alice) ' | grep -q ' mesh-admins '"
 t "id -gn alice" test "$(out id -gn alice)" = alice
+# a mapped system group (adm, in /etc/group) is listed once, from files;
+# initgroups still puts alice in it (group.system)
+t "mapped system group: getent group adm once" sh -c \
+	"test \$(echo '$(out getent group)' | grep -c '^adm:') = 1"
+t "mapped system group: getent group adm is the files entry" test \
+	"$(out getent group adm | cut -d: -f1-3)" = "adm:x:4"
+t "mapped system group: not in the mesh group file" sh -c "! grep -q '^adm:' '$db/group'"
+t "mapped system group: id -Gn alice has adm" sh -c "echo ' $(out id -Gn alice) ' | grep -q ' adm '"
+t "mapped system group: getent initgroups alice has gid 4" sh -c \
+	"echo ' $(out getent initgroups alice) ' | grep -q ' 4 '"
 t "enumeration: root and alice once" sh -c \
 	"test \$(echo '$(out getent passwd)' | grep -c -e '^alice:' -e '^root:') = 2"
 t "group enumeration has mesh-admins" sh -c "echo '$(out getent group)' | grep -q '^mesh-admins:'"

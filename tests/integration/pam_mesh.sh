@@ -78,4 +78,15 @@ t "removed: sudo refused" sh -c "! '$tmp/ns' pamtester sudo alice acct_mgmt"
 t "bob unaffected" "$tmp/ns" pamtester sudo bob acct_mgmt
 t "bad option line: meshctl names the line" sh -c "printf 'ProvisionUidRange 5-1\n' >'$tmp/bad.conf'; '$meshctl' users list -f '$tmp/bad.conf' 2>&1 | grep -q 'bad.conf:1'"
 
+# the one static sudoers rule: shipped, valid, and the one the man page documents
+rule=$(grep -v '^#' "$top_srcdir/etc/sudoers.d/meshssh")
+if command -v visudo >/dev/null 2>&1; then
+	t "etc/sudoers.d/meshssh passes visudo -c" visudo -c -q -f "$top_srcdir/etc/sudoers.d/meshssh"
+else
+	n=$((n + 1))
+	echo "ok $n - etc/sudoers.d/meshssh passes visudo -c # SKIP visudo not installed"
+fi
+t "the sudoers file is one rule for the admin group" test "$rule" = "%mesh-admins ALL=(ALL:ALL) NOPASSWD: ALL"
+t "pam_mesh(8) documents that rule" grep -qF "$rule" "$top_srcdir/man/pam_mesh.8"
+
 nss_done

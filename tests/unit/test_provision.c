@@ -183,7 +183,12 @@ test_ensure(void)
 		ok(n > 1 && a[0].uid < a[1].uid, "sorted by uid");
 		provision_accounts_free(a, n);
 	}
-	/* the same identity comes back: same account */
+	/* the same identity comes back: refused until an operator restores it */
+	is_int(provision_ensure(&c, &alice, &r2, &err), MESH_ERR_PERM, "removed: login refused");
+	ok(strstr(err.text, "deprovisioned") != NULL, "the refusal says why");
+	is_int(provision_lookup(&c, "alice"), 0, "removed account is still a mesh account");
+	is_int(provision_lookup(&c, "root"), MESH_ERR_NOTFOUND, "root is not a mesh account");
+	is_int(provision_restore(&c, "alice", &err), 0, "restore");
 	is_int(provision_ensure(&c, &alice, &r2, &err), 0, "returning identity");
 	ok(r2.uid == r.uid && !r2.created, "reactivated with the same uid");
 	is_int(published_uid("alice", pf, sizeof(pf)), (int)r.uid, "published again");

@@ -166,6 +166,14 @@ test_lookups(void)
 	for (pos = 0; userdb_next(&f, &pos, &line) == 0;)
 		n++;
 	is_int(n, 5001, "enumeration skips junk");
+	/* a busy mapping is pre-faulted once; answers stay the same */
+	ok(!f.populated, "not pre-faulted after a few lookups");
+	for (i = 0; i < USERDB_POPULATE_AFTER; i++)
+		userdb_file_refresh(&f);
+	ok(f.populated, "pre-faulted after USERDB_POPULATE_AFTER lookups");
+	ok(userdb_lookup_id(&f, 74999, &line) == 0 && userdb_parse_pw(line.p, line.len, &e) == 0 &&
+		userdb_span_eq(e.name, "user4999"),
+	    "lookups after pre-faulting");
 
 	/* a hand edit that does not mark the index is seen at the next recheck */
 	big[0] = 'U';
@@ -312,6 +320,35 @@ test_hosts(void)
 	ok(strstr(out, "fd7a:: web-1 web-1.mesh.example\n") != NULL, "v6 line");
 	ok(strstr(out, "evil") == NULL, "invalid node name left out");
 	ok(strstr(out, "100.64.0.2 db db.mesh.example\n") != NULL, "second node");
+	/* published: the same text, 0644, replaced only when it changes */
+	{
+		char path[256], nodir[300], *text = NULL;
+		struct mesh_error err;
+		struct stat st1, st2;
+		FILE *fp;
+
+		nm.domain = "mesh.example";
+		snprintf(path, sizeof(path), "%s/%s", dir, HOSTSDB_FILE);
+		is_int(hostsdb_publish(&nm, dir, &err), 0, "publish hosts");
+		ok(stat(path, &st1) == 0 && (st1.st_mode & 07777) == 0644, "hosts file mode 0644");
+		if ((fp = fopen(path, "r")) != NULL) {
+			text = calloc(1, len + 2);
+			if (text && fread(text, 1, len + 1, fp) != len)
+				text[0] = '\0';
+			fclose(fp);
+		}
+		ok(text != NULL && strcmp(text, out) == 0, "published text is hostsdb_format's");
+		free(text);
+		is_int(hostsdb_publish(&nm, dir, &err), 0, "publish again");
+		ok(stat(path, &st2) == 0 && st2.st_ino == st1.st_ino, "unchanged: not rewritten");
+		nodes[2].name = "db-2";
+		is_int(hostsdb_publish(&nm, dir, &err), 0, "publish a changed netmap");
+		ok(stat(path, &st2) == 0 && st2.st_ino != st1.st_ino, "changed: replaced");
+		snprintf(nodir, sizeof(nodir), "%s/missing", dir);
+		is_int(hostsdb_publish(&nm, nodir, &err), MESH_ERR_NOTFOUND,
+		    "a missing directory is not created");
+		unlink(path);
+	}
 	free(out);
 	l = "100.64.0.1 web-1 web-1.mesh";
 	is_int(hostsdb_parse_line(l, strlen(l), &e), 0, "parse hosts line");
