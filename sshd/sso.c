@@ -366,6 +366,7 @@ sshd_sso_check(
 {
 	static struct sshd_sso_result res;
 	int64_t now = (int64_t)time(NULL);
+	unsigned grace;
 	int r;
 
 	if (sshd_sso_cached(c->cfg, c, user, period_s, now)) {
@@ -374,8 +375,11 @@ sshd_sso_check(
 		return 0;
 	}
 	/* LoginGraceTime must not end a device flow in progress: the flow has its own bound. */
-	(void)alarm(0);
+	grace = alarm(0);
 	r = sshd_sso_run(c, user, "ssh", sshd_sso_banner, c, c->fd, &res);
+	/* what is left of authentication is bounded again */
+	if (grace > 0 && c->cfg->login_grace_s > 0)
+		(void)alarm((unsigned)c->cfg->login_grace_s);
 	if (r != 0) {
 		(void)snprintf(reason, reason_len, "SSO check failed: %s", res.reason);
 		return r;
