@@ -380,6 +380,10 @@ sshd_sso_check(
 	/* what is left of authentication is bounded again */
 	if (grace > 0 && c->cfg->login_grace_s > 0)
 		(void)alarm((unsigned)c->cfg->login_grace_s);
+	if (r == MESH_ERR_UNSUPPORTED) { /* no OIDC here: nothing was checked */
+		(void)snprintf(reason, reason_len, "%s", res.reason);
+		return r;
+	}
 	if (r != 0) {
 		(void)snprintf(reason, reason_len, "SSO check failed: %s", res.reason);
 		return r;

@@ -11,7 +11,12 @@
 # alice's node); the device code expiring unapproved (an IdP instance whose
 # codes live IDP_SHORT_EXPIRY_S); the IdP down (stopped: a clear error) and
 # silent (accepts TCP, never answers: bounded by OIDCTimeout, no hang); and
-# meshsshd -t reaching the discovery document through the helper.
+# meshsshd -t reaching the discovery document through the helper.  sudo:
+# with pam_mesh.so's `check` option real sudo in an SSH session shows the URL
+# and code, runs the command after approval and refuses bob's approval;
+# pamtester shows that a non-root caller cannot reach meshsshd, that outside
+# a meshsshd session the module ignores, and that another user than the
+# session's is refused.
 # A token with a bad signature, a wrong iss/aud, or an expired token are
 # covered at the library level (tests/unit/test_oidc.c, oidc_device.sh:
 # glewlwyd cannot be made to sign badly); the helper runs that same code.
