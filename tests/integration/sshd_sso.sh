@@ -10,7 +10,8 @@
 # prompt) and asked again after it; wrong person (bob approves the code on
 # alice's node); the device code expiring unapproved (an IdP instance whose
 # codes live IDP_SHORT_EXPIRY_S); the IdP down (stopped: a clear error) and
-# silent (accepts TCP, never answers: bounded by OIDCTimeout, no hang); and
+# silent (accepts TCP, never answers: bounded by OIDCTimeout, no hang); a
+# passed check kept in OIDCCheckCacheFile across a restart; and
 # meshsshd -t reaching the discovery document through the helper.  sudo:
 # with pam_mesh.so's `check` option real sudo in an SSH session shows the URL
 # and code, runs the command after approval and refuses bob's approval;
@@ -45,7 +46,8 @@ export E2E_MESHSSHD_EXTRA_CONF="RecordingSpool $REC_SPOOL
 OIDCIssuer https://127.0.0.1:$IDP_PORT/api/oidc
 OIDCClientID meshsshd
 OIDCCABundle $IDP_HOST_DIR/tls.pem
-OIDCTimeout $OIDC_TIMEOUT_S"
+OIDCTimeout $OIDC_TIMEOUT_S
+OIDCCheckCacheFile $IDP_HOST_DIR/checks.json"
 e2e_setup
 BH_PID=
 sso_cleanup() {
@@ -154,6 +156,17 @@ e2e_unlike "$E2E_ERR" 'enter the code' "... without any prompt"
 e2e_is "$(audit_count check.start)" 1 "... and without starting a check"
 e2e_like "$(e2e_server_log)" "SSO check for $E2E_CLI_LOGIN \(node $E2E_CLI_NODE\) as $E2E_USER still valid" \
 	"the server logs the cached check"
+
+# --- OIDCCheckCacheFile: the listener stores passed checks; they survive a restart ----
+e2e_is "$(stat -c %a "$IDP_HOST_DIR/checks.json" 2>/dev/null)" 600 "the listener wrote the check cache file, mode 0600"
+e2e_has "$(cat "$IDP_HOST_DIR/checks.json" 2>/dev/null)" "$E2E_CLI_LOGIN" "... holding alice's check"
+e2e_kill "$E2E_SERVER_PID"
+e2e_server_start
+e2e_ok $? "meshsshd restarts" || e2e_diag "$(e2e_server_log | tail -n 5)"
+reloads=0
+e2e_capture e2e_ssh -l "$E2E_USER" web-1 'echo after-restart'
+e2e_is "$E2E_OUT" after-restart "after a restart the stored check still lets the login in"
+e2e_unlike "$E2E_ERR" 'enter the code' "... without any prompt"
 
 # --- asked again after checkPeriod ----------------------------------------------------
 login p1 "$E2E_OTHER" 'echo p1'
