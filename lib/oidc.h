@@ -198,7 +198,7 @@ struct oidc_audit_info {
 	int64_t time;
 };
 
-/* One audit event object ({"type":"sso.check.passed",...}) for the recorder; caller decrefs. */
+/* One audit event object ({"type":"check.pass",...}) for the recorder; caller decrefs. */
 json_t *oidc_audit_event(enum oidc_audit_kind kind, const struct oidc_audit_info *info);
 const char *oidc_audit_kind_name(enum oidc_audit_kind kind);
 
@@ -289,6 +289,8 @@ int oidc_check_begin(struct oidc_client *c, struct checkcache *cache,
     const struct oidc_check_request *req, int64_t now, oidc_audit_fn audit, void *audit_ctx,
     struct oidc_check **out, bool *cached, struct mesh_error *err);
 const char *oidc_check_instructions(const struct oidc_check *ch);
+/* The running flow's URL, code and expiry (valid until oidc_check_free). */
+const struct oidc_flow_info *oidc_check_flow_info(const struct oidc_check *ch);
 int64_t oidc_check_next_poll(const struct oidc_check *ch);
 /*
  * One step: MESH_ERR_AGAIN while pending; 0 when the IdP vouched for the

@@ -10,6 +10,9 @@ lib_libmeshoidc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON
 	$(SODIUM_CFLAGS)
 OIDC_LIBS = lib/libmeshoidc.a $(MESHCORE_LIBS) $(CURL_LIBS) $(CJOSE_LIBS) $(JANSSON_LIBS) \
 	$(SODIUM_LIBS)
+# Only the OIDC* keyword parsing and the check cache (no libcurl, no cjose):
+# what meshsshd links; the OIDC client runs in sshd/meshssh-sso.
+OIDC_CONF_LIBS = lib/libmeshoidc.a $(MESHCORE_LIBS) $(JANSSON_LIBS) $(SODIUM_LIBS)
 OIDC_CFLAGS = $(CURL_CFLAGS) $(CJOSE_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 
 check_PROGRAMS += tests/unit/test_oidc
@@ -54,3 +57,11 @@ tests_fuzz_fuzz_jwt_replay_CFLAGS = $(AM_CFLAGS) $(OIDC_CFLAGS)
 tests_fuzz_fuzz_jwt_replay_LDADD = $(OIDC_LIBS)
 TESTS += tests/fuzz/fuzz_jwt_replay
 EXTRA_DIST += tests/fuzz/corpus/jwt
+
+# End to end: the stock OpenSSH client, meshsshd's check rule, its
+# meshssh-sso helper and glewlwyd in the server's namespace.
+INTEGRATION_TESTS += tests/integration/sshd_sso.sh
+
+# Process ancestry for the sudo check: pam_mesh.so (libuserdb_pic) and
+# meshsshd (libuserdb via MESHCORE_LIBS) both use it.
+USERDB_SOURCES += lib/procinfo.c lib/procinfo.h

@@ -9,10 +9,10 @@
 #include "oidc.h"
 
 static const char *const kind_names[] = {
-    [OIDC_AUDIT_STARTED] = "sso.check.started",
-    [OIDC_AUDIT_PASSED] = "sso.check.passed",
-    [OIDC_AUDIT_FAILED] = "sso.check.failed",
-    [OIDC_AUDIT_TIMED_OUT] = "sso.check.timeout",
+    [OIDC_AUDIT_STARTED] = "check.start",
+    [OIDC_AUDIT_PASSED] = "check.pass",
+    [OIDC_AUDIT_FAILED] = "check.fail",
+    [OIDC_AUDIT_TIMED_OUT] = "check.timeout",
 };
 
 const char *

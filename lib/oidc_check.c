@@ -124,6 +124,12 @@ oidc_check_instructions(const struct oidc_check *ch)
 	return ch->instructions;
 }
 
+const struct oidc_flow_info *
+oidc_check_flow_info(const struct oidc_check *ch)
+{
+	return oidc_flow_info(ch->flow);
+}
+
 int64_t
 oidc_check_next_poll(const struct oidc_check *ch)
 {

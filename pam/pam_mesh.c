@@ -13,35 +13,61 @@
  *   session  Strips the ticket from the environment the session gets, and
  *            creates the home from the skeleton (skel=, default /etc/skel)
  *            if it is missing.
+ *   auth     With the `check` argument (for sudo): a fresh SSO check for
+ *            the mesh person behind this SSH session, run by meshsshd (the
+ *            module never speaks HTTP): it finds its session's meshsshd
+ *            connection process, asks over that connection's root-only
+ *            socket (sshd/checksock.h), shows the URL and code through the
+ *            PAM conversation and waits, bounded by timeout=, for the
+ *            verdict.  Outside a meshsshd session: PAM_IGNORE (or
+ *            PAM_AUTH_ERR with `strict`), so a password module may follow.
  *
  * Links libc and libpam only; exports pam_sm_* only (pam/pam_mesh.sym).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
+#define PAM_SM_AUTH
 #define PAM_SM_ACCOUNT
 #define PAM_SM_SESSION
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "../sshd/checksock.h"
 #include "homedir.h"
 #include "meshauth.h"
+#include "procinfo.h"
 #include "userdb.h"
 
 #define SERVICES_ALLOW_DEFAULT "sudo,sudo-i,cron,systemd-user"
 #define ARG_MAX_BYTES	       256
+/* auth check: the device code lives at most 30 minutes (lib/oidc.h OIDC_FLOW_MAX_S) */
+#define CHECK_TIMEOUT_DEFAULT_S 1900
+#define CHECK_TIMEOUT_MAX_S	3600
+#define CHECK_LINE_MAX		4096
+#define CHECK_TEXT_MAX		8192
+#define CHECK_MS_PER_S		1000
 
 struct args {
 	bool debug;
 	char skel[ARG_MAX_BYTES];
 	char services_allow[ARG_MAX_BYTES];
+	bool check, strict;
+	char socket_dir[ARG_MAX_BYTES];
+	unsigned timeout_s;
 };
 
 static void
@@ -52,9 +78,21 @@ args_parse(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->skel, sizeof(a->skel), "%s", HOMEDIR_SKEL_DEFAULT);
 	snprintf(a->services_allow, sizeof(a->services_allow), "%s", SERVICES_ALLOW_DEFAULT);
+	snprintf(a->socket_dir, sizeof(a->socket_dir), "%s", SSHD_CHECKSOCK_DIR_DEFAULT);
+	a->timeout_s = CHECK_TIMEOUT_DEFAULT_S;
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "debug") == 0)
 			a->debug = true;
+		else if (strcmp(argv[i], "check") == 0)
+			a->check = true;
+		else if (strcmp(argv[i], "strict") == 0)
+			a->strict = true;
+		else if (strncmp(argv[i], "socket_dir=", 11) == 0 && argv[i][11] == '/' &&
+		    strlen(argv[i] + 11) < sizeof(a->socket_dir))
+			snprintf(a->socket_dir, sizeof(a->socket_dir), "%s", argv[i] + 11);
+		else if (strncmp(argv[i], "timeout=", 8) == 0 && atoi(argv[i] + 8) > 0 &&
+		    atoi(argv[i] + 8) <= CHECK_TIMEOUT_MAX_S)
+			a->timeout_s = (unsigned)atoi(argv[i] + 8);
 		else if (strncmp(argv[i], "skel=", 5) == 0 && strlen(argv[i] + 5) < sizeof(a->skel))
 			snprintf(a->skel, sizeof(a->skel), "%s", argv[i] + 5);
 		else if (strncmp(argv[i], "services_allow=", 15) == 0 &&
@@ -199,5 +237,165 @@ pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 PAM_EXTERN int
 pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	return PAM_SUCCESS;
+}
+
+/* ---- auth: the SSO check for sudo, through meshsshd ------------------------ */
+
+/*
+ * Connect to the check socket of the meshsshd connection this process runs
+ * under: session leader -> incubator -> connection process.  -1 with
+ * errno ENOENT when this is not a meshsshd session.
+ */
+static int
+check_connect(const struct args *a)
+{
+	struct sockaddr_un sa;
+	pid_t sid = getsid(0), inc, conn;
+	int fd;
+
+	if (sid <= 0 || procinfo_parent(sid, &inc) != 0 || inc <= 1 ||
+	    procinfo_parent(inc, &conn) != 0 || conn <= 1) {
+		errno = ENOENT;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%ld%s", a->socket_dir, (long)conn,
+		SSHD_CHECKSOCK_SUFFIX) >= (int)sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static long
+check_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * CHECK_MS_PER_S + ts.tv_nsec / 1000000;
+}
+
+/* One reply line (sso_proto.h) into line; 0, or -1 on EOF, error or deadline. */
+static int
+check_read_line(int fd, char *buf, size_t cap, size_t *len, long deadline, char *line, size_t ll)
+{
+	for (;;) {
+		char *nl = memchr(buf, '\n', *len);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long left;
+		ssize_t n;
+
+		if (nl != NULL) {
+			size_t k = (size_t)(nl - buf);
+
+			snprintf(line, ll, "%.*s", (int)k, buf);
+			memmove(buf, nl + 1, *len - k - 1);
+			*len -= k + 1;
+			return 0;
+		}
+		if (*len == cap || (left = deadline - check_now_ms()) <= 0)
+			return -1;
+		if (poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left) <= 0)
+			continue;
+		n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		*len += (size_t)n;
+	}
+}
+
+static int
+check_run(pam_handle_t *pamh, const struct args *a, int fd, const char *user, const char *service)
+{
+	static char buf[2 * CHECK_LINE_MAX], line[CHECK_LINE_MAX], text[CHECK_TEXT_MAX];
+	char req[SSHD_CHECKSOCK_REQUEST_MAX];
+	long deadline = check_now_ms() + (long)a->timeout_s * CHECK_MS_PER_S;
+	size_t len = 0;
+	int n;
+
+	text[0] = '\0';
+	n = snprintf(req, sizeof(req), "%s %s %s\n", SSHD_CHECKSOCK_VERB, user, service);
+	if (n < 0 || (size_t)n >= sizeof(req) || write(fd, req, (size_t)n) != n)
+		return PAM_AUTHINFO_UNAVAIL;
+	while (check_read_line(fd, buf, sizeof(buf), &len, deadline, line, sizeof(line)) == 0) {
+		if (strncmp(line, "show ", 5) == 0) {
+			size_t used = strlen(text);
+
+			snprintf(text + used, sizeof(text) - used, "%s\n", line + 5);
+		} else if (strncmp(line, "started ", 8) == 0) {
+			pam_info(pamh, "%s", text);
+		} else if (strncmp(line, "pass ", 5) == 0) {
+			pam_syslog(pamh, LOG_INFO, "SSO check passed for %s (%s)", user, service);
+			return PAM_SUCCESS;
+		} else if (strncmp(line, "fail ", 5) == 0 || strncmp(line, "timeout ", 8) == 0) {
+			/* "fail SUBJECT REASON...": the reason is for the person */
+			const char *reason = strchr(strchr(line, ' ') + 1, ' ');
+
+			reason = reason ? reason + 1 : "no reason given";
+			pam_error(pamh, "SSO check failed: %s", reason);
+			pam_syslog(pamh, LOG_NOTICE, "SSO check failed for %s (%s): %s", user,
+			    service, reason);
+			return PAM_AUTH_ERR;
+		}
+	}
+	pam_error(pamh, "SSO check: no verdict from meshsshd");
+	pam_syslog(pamh, LOG_ERR, "SSO check for %s: no verdict from meshsshd", user);
+	return PAM_AUTH_ERR;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const char *user = NULL, *service = NULL;
+	struct args a;
+	int fd, r;
+
+	(void)flags;
+	args_parse(pamh, argc, argv, &a);
+	if (!a.check)
+		return PAM_IGNORE;
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
+		return PAM_USER_UNKNOWN;
+	(void)pam_get_item(pamh, PAM_SERVICE, (const void **)&service);
+	if (service == NULL || strchr(service, ' ') != NULL || strchr(user, ' ') != NULL)
+		return PAM_AUTH_ERR;
+	if ((fd = check_connect(&a)) < 0) {
+		if (errno == ENOENT && !a.strict) {
+			if (a.debug)
+				pam_syslog(pamh, LOG_DEBUG, "%s: not a meshsshd session", user);
+			return PAM_IGNORE;
+		}
+		pam_syslog(pamh, LOG_NOTICE, "SSO check for %s: cannot reach meshsshd: %s", user,
+		    strerror(errno));
+		pam_error(pamh, "SSO check: cannot reach meshsshd for this session (%s)",
+		    strerror(errno));
+		return a.strict || errno != ENOENT ? PAM_AUTH_ERR : PAM_IGNORE;
+	}
+	r = check_run(pamh, &a, fd, user, service);
+	close(fd);
+	return r;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
 	return PAM_SUCCESS;
 }

@@ -48,6 +48,10 @@ static const struct {
     [MAUDIT_RECORDING_START] = {"recording.start", {"sessionID"}},
     [MAUDIT_RECORDING_FAIL] = {"recording.fail", {"sessionID", "reason", "enforced"}},
     [MAUDIT_SPOOL_OVERFLOW] = {"spool.overflow", {"droppedRecords"}},
+    [MAUDIT_CHECK_START] = {"check.start", {"localUser", "service", "issuer"}},
+    [MAUDIT_CHECK_PASS] = {"check.pass", {"localUser", "service", "subject"}},
+    [MAUDIT_CHECK_FAIL] = {"check.fail", {"localUser", "service", "reason"}},
+    [MAUDIT_CHECK_TIMEOUT] = {"check.timeout", {"localUser", "service", "reason"}},
 };
 
 /* Keys the formatter owns; a caller may not set them. */

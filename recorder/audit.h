@@ -40,6 +40,10 @@ enum maudit_type {
 	MAUDIT_RECORDING_START,	      /* "recording.start": sessionID */
 	MAUDIT_RECORDING_FAIL,	      /* "recording.fail": sessionID, reason, enforced */
 	MAUDIT_SPOOL_OVERFLOW,	      /* "spool.overflow": droppedRecords */
+	MAUDIT_CHECK_START,	      /* "check.start": SSO check began (issuer, service) */
+	MAUDIT_CHECK_PASS,	      /* "check.pass": subject */
+	MAUDIT_CHECK_FAIL,	      /* "check.fail": reason, subject when known */
+	MAUDIT_CHECK_TIMEOUT,	      /* "check.timeout": reason (device code expired) */
 	MAUDIT_TYPE_COUNT,
 };
 

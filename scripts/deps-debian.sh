@@ -12,6 +12,7 @@ wireguard-go wireguard-tools iproute2 iputils-ping iperf3 hyperfine procps psmis
 pamtester libnss-wrapper libpam-wrapper libnss-cache
 asciinema rsyslog rsyslog-gnutls gnutls-bin curl
 glewlwyd
+sudo
 "
 missing=""
 for p in $PKGS; do

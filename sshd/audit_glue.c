@@ -244,3 +244,34 @@ sshd_audit_close(void)
 	maudit_free(sshd_audit);
 	sshd_audit = NULL;
 }
+
+void
+sshd_audit_check(const struct sshd_conn *c, enum sshd_audit_check_kind kind, const char *user,
+    const char *service, const char *issuer, const char *subject, const char *reason)
+{
+	static const enum maudit_type types[] = {
+	    [SSHD_AUDIT_CHECK_START] = MAUDIT_CHECK_START,
+	    [SSHD_AUDIT_CHECK_PASS] = MAUDIT_CHECK_PASS,
+	    [SSHD_AUDIT_CHECK_FAIL] = MAUDIT_CHECK_FAIL,
+	    [SSHD_AUDIT_CHECK_TIMEOUT] = MAUDIT_CHECK_TIMEOUT,
+	};
+	struct maudit_event *ev = sshd_audit_new(c, types[kind]);
+
+	if (ev == NULL)
+		return;
+	if (maudit_set_str(ev, "localUser", user) != 0 ||
+	    maudit_set_str(ev, "service", service) != 0 ||
+	    (issuer != NULL && maudit_set_str(ev, "issuer", issuer) != 0) ||
+	    (subject != NULL && maudit_set_str(ev, "subject", subject) != 0) ||
+	    (reason != NULL && maudit_set_str(ev, "reason", reason) != 0)) {
+		maudit_event_free(ev);
+		return;
+	}
+	sshd_audit_emit(c, ev);
+}
+
+void
+sshd_audit_forked(void)
+{
+	sshd_audit_close();
+}

@@ -40,4 +40,20 @@ const char *sshd_audit_host(const struct sshd_config *cfg);
 const char *sshd_audit_conn_id(void);
 void sshd_audit_close(void);
 
+/* SSO check events (check.start, check.pass, check.fail, check.timeout). */
+enum sshd_audit_check_kind {
+	SSHD_AUDIT_CHECK_START = 0,
+	SSHD_AUDIT_CHECK_PASS,
+	SSHD_AUDIT_CHECK_FAIL,
+	SSHD_AUDIT_CHECK_TIMEOUT,
+};
+/*
+ * One check event for host user `user`; service is "ssh" (login) or the PAM
+ * service (sudo); subject (the IdP's sub) and reason may be NULL.
+ */
+void sshd_audit_check(const struct sshd_conn *c, enum sshd_audit_check_kind kind, const char *user,
+    const char *service, const char *issuer, const char *subject, const char *reason);
+/* After fork(): the child opens its own emitter (a spool is not shared across fork). */
+void sshd_audit_forked(void);
+
 #endif

@@ -37,6 +37,8 @@ struct sshd_decision {
 	bool via_nonroot;      /* granted by autogroup:nonroot: uid 0 must be refused */
 	bool via_localpart;    /* granted by localpart:*@domain: the account may be provisioned */
 	bool enforce_recorder; /* enforceRecorder: no session unless it is recorded */
+	/* SSHD_CHECK: the rule's checkPeriod in seconds; 0 (always) = every login */
+	int64_t check_period_s;
 	char reason[SSHD_REASON_MAX];
 	/* acceptEnv patterns copied out of the policy, NULL-terminated */
 	char *accept_env[SSHD_ENV_PATTERNS + 1];

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit_glue.h"
+#include "checksock.h"
 #include "conn.h"
 #include "fileio.h"
 #include "log.h"
@@ -93,8 +94,8 @@ sshd_conn_tcp_options(struct sshd_conn *c)
 	}
 }
 
-static void
-sshd_conn_send_banner(struct sshd_conn *c, const char *text)
+void
+sshd_conn_send_banner(struct sshd_conn *c, const char *text, int flush_ms)
 {
 	ssh_string s = ssh_string_from_char(text);
 
@@ -102,6 +103,8 @@ sshd_conn_send_banner(struct sshd_conn *c, const char *text)
 		return;
 	(void)ssh_send_issue_banner(c->session, s);
 	ssh_string_free(s);
+	if (flush_ms > 0)
+		(void)ssh_blocking_flush(c->session, flush_ms);
 }
 
 static void
@@ -120,7 +123,7 @@ sshd_conn_config_banner(struct sshd_conn *c)
 		log_warn("Banner %s: %s", c->cfg->banner, err.text);
 		return;
 	}
-	sshd_conn_send_banner(c, (const char *)buf);
+	sshd_conn_send_banner(c, (const char *)buf, 0);
 	free(buf);
 }
 
@@ -152,7 +155,7 @@ sshd_conn_refuse(struct sshd_conn *c, const char *user, const char *reason, int 
 	    reason, rulestr);
 	(void)snprintf(text, sizeof(text), "meshsshd: access denied for %s from %s (%s): %s\n",
 	    user, c->id.node, c->id.login, reason);
-	sshd_conn_send_banner(c, text);
+	sshd_conn_send_banner(c, text, 0);
 	/*
 	 * The OpenSSH client hides banners below LogLevel INFO but always shows
 	 * a disconnect reason: end the connection with the same words.
@@ -234,7 +237,7 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 	}
 	sshd_audit_decision(c, user, &d, NULL);
 	if (d.action == SSHD_CHECK) {
-		if (sshd_sso_check(c, user, reason, sizeof(reason)) != 0) {
+		if (sshd_sso_check(c, user, d.check_period_s, reason, sizeof(reason)) != 0) {
 			sshd_conn_refuse(c, user, reason, d.rule);
 			sshd_decision_clear(&d);
 			return SSH_AUTH_DENIED;
@@ -284,6 +287,7 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 	}
 	log_info("Accepted none for %s from %s port %u ssh2 (mesh %s node %s)", c->user,
 	    c->client_addr, c->client_port, c->id.login, c->id.node);
+	(void)sshd_checksock_open(c); /* sudo's SSO check door, when OIDC is configured */
 	return SSH_AUTH_SUCCESS;
 }
 
@@ -364,6 +368,7 @@ sshd_conn_reap(void)
 static void
 sshd_conn_cleanup(struct sshd_conn *c)
 {
+	sshd_checksock_close(c);
 	while (c->chans)
 		sshd_chan_free(c->chans);
 	sshd_fwd_close_all(c);

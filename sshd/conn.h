@@ -113,6 +113,9 @@ struct sshd_chan {
 void sshd_conn_run(const struct sshd_config *cfg, const struct sshd_authz *authz, ssh_bind bind,
     int fd, const struct sshd_identity *id, int startup_fd) __attribute__((noreturn));
 
+/* Send an auth banner; with flush_ms > 0 wait up to that long for it to leave. */
+void sshd_conn_send_banner(struct sshd_conn *c, const char *text, int flush_ms);
+
 /* chan.c */
 struct sshd_chan *sshd_chan_new(struct sshd_conn *c, enum sshd_chan_kind kind);
 void sshd_chan_set_callbacks(struct sshd_chan *ch);

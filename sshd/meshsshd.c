@@ -217,6 +217,7 @@ sshd_drop_startup(const struct sshd_daemon *d)
 static void
 sshd_startup_remove(struct sshd_daemon *d, size_t i)
 {
+	sshd_sso_absorb(d->startups[i].fd, d->cfg); /* a passed SSO check, if reported */
 	(void)close(d->startups[i].fd);
 	d->startups[i] = d->startups[--d->nstartups];
 }

@@ -10,7 +10,7 @@ FUZZ_CONFIG_SOURCES = tests/fuzz/fuzz_config.c lib/conf.c sshd/sshd_config.c \
 	sshd/record_conf.c mesh/meshd_config.c
 FUZZ_CONFIG_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/sshd -I$(top_srcdir)/mesh \
 	-I$(top_srcdir)/recorder $(OIDC_CFLAGS)
-FUZZ_CONFIG_LIBS = recorder/librecorder.a $(OIDC_LIBS)
+FUZZ_CONFIG_LIBS = recorder/librecorder_core.a $(OIDC_LIBS)
 FUZZ_UAPI_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/mesh $(SODIUM_CFLAGS) $(LIBB2_CFLAGS)
 
 if FUZZING

@@ -112,9 +112,9 @@ flow_wait
 check $? "the check passes"
 has "$TMP/ok.out" "ok identity=alice@example.com subject="
 check $? "the verified ID token names alice@example.com"
-has "$TMP/ok.audit" '"type":"sso.check.started"'
+has "$TMP/ok.audit" '"type":"check.start"'
 check $? "audit: check started"
-grep '"type":"sso.check.passed"' "$TMP/ok.audit" | grep -q '"subject":"[^"]'
+grep '"type":"check.pass"' "$TMP/ok.audit" | grep -q '"subject":"[^"]'
 check $? "audit: check passed, with the IdP's subject"
 
 # --- key rotation: the token is signed with a key the client has not seen ----------
@@ -160,7 +160,7 @@ rc=$?
 [ $rc -eq 1 ] &&
 	has "$TMP/bob.out" "error: sso: the identity provider says you are bob@example.com, but this node belongs to alice@example.com"
 check $? "bob on alice's node is denied with a clear message"
-grep '"type":"sso.check.failed"' "$TMP/bob.audit" | grep -q '"subject":"[^"]'
+grep '"type":"check.fail"' "$TMP/bob.audit" | grep -q '"subject":"[^"]'
 check $? "audit: check failed, with bob's subject"
 
 # --- device code expires unapproved ---------------------------------------------
@@ -171,7 +171,7 @@ flow_wait
 rc=$?
 [ $rc -eq 1 ] && has "$TMP/exp.out" "expired"
 check $? "an unapproved code ends in 'expired'"
-has "$TMP/exp.audit" '"type":"sso.check.timeout"'
+has "$TMP/exp.audit" '"type":"check.timeout"'
 check $? "audit: check timed out"
 
 # --- IdP down -------------------------------------------------------------------
@@ -201,7 +201,7 @@ flow_wait
 rc=$?
 [ $rc -eq 1 ] && has "$TMP/refused.out" "error: cannot reach identity provider"
 check $? "a stopped IdP fails with 'cannot reach' (rc=$rc)"
-grep '"type":"sso.check.failed"' "$TMP/refused.audit" | grep 'cannot reach' |
+grep '"type":"check.fail"' "$TMP/refused.audit" | grep 'cannot reach' |
 	grep -q "\"issuer\":\"https://127.0.0.1:$bhport/api/oidc\""
 check $? "audit: failed check carries the reason and the issuer"
 

@@ -15,10 +15,20 @@
 #                            scope to the client, submit the user code
 #   idp_rotate_key           sign with a new key (new kid) from now on
 #   idp_stop                 stop it (by PID)
+# With IDP_NETNS set, glewlwyd and every request to it run inside that
+# network namespace (ip netns exec); IDP_PORT picks its port there.
 # Needs: glewlwyd, sqlite3, openssl, curl, python3.
 
 IDP_SHORT_EXPIRY_S=3
 IDP_CLIENT=meshsshd
+
+idp_run() { # idp_run CMD...: in IDP_NETNS when set
+	if [ -n "${IDP_NETNS:-}" ]; then
+		ip netns exec "$IDP_NETNS" "$@"
+	else
+		"$@"
+	fi
+}
 
 idp_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -38,7 +48,7 @@ idp_have() {
 # curl as the admin (cookie session), JSON body; prints the HTTP status.
 idp_admin() {
 	method=$1 path=$2 body=$3
-	curl -s -o "$IDP_DIR/admin.out" -w '%{http_code}' --cacert "$IDP_CA" \
+	idp_run curl -s -o "$IDP_DIR/admin.out" -w '%{http_code}' --cacert "$IDP_CA" \
 		-b "$IDP_DIR/admin.jar" -c "$IDP_DIR/admin.jar" \
 		-H 'Content-Type: application/json' -X "$method" --data-binary "$body" \
 		"$IDP_URL/api$path"
@@ -64,7 +74,7 @@ EOF
 
 idp_start() {
 	IDP_DIR=$1
-	port=$(idp_free_port) || return 1
+	port=${IDP_PORT:-$(idp_free_port)} || return 1
 	IDP_URL="https://127.0.0.1:$port"
 	IDP_ISSUER="$IDP_URL/api/oidc"
 	IDP_SHORT_ISSUER="$IDP_URL/api/oidcshort"
@@ -106,10 +116,15 @@ secure_connection_pem_file="$IDP_DIR/tls.pem"
 hash_algorithm="SHA512"
 database = { type = "sqlite3" path = "$IDP_DIR/glewlwyd.db" };
 EOF
-	glewlwyd -c "$IDP_DIR/glewlwyd.conf" >"$IDP_DIR/glewlwyd.out" 2>&1 &
+	# not through idp_run: $! must be glewlwyd itself (ip netns exec execs it)
+	if [ -n "${IDP_NETNS:-}" ]; then
+		ip netns exec "$IDP_NETNS" glewlwyd -c "$IDP_DIR/glewlwyd.conf" >"$IDP_DIR/glewlwyd.out" 2>&1 &
+	else
+		glewlwyd -c "$IDP_DIR/glewlwyd.conf" >"$IDP_DIR/glewlwyd.out" 2>&1 &
+	fi
 	IDP_PID=$!
 	i=0
-	until curl -s -o /dev/null --cacert "$IDP_CA" "$IDP_URL/api/auth/scheme/" 2>/dev/null; do
+	until idp_run curl -s -o /dev/null --cacert "$IDP_CA" "$IDP_URL/api/auth/scheme/" 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$IDP_PID" 2>/dev/null; then
 			echo "glewlwyd did not start: $(tail -3 "$IDP_DIR/glewlwyd.out" | tr '\n' ' ')"
@@ -152,15 +167,15 @@ idp_approve() {
 	u=$1 code=$2 plugin=${3:-oidc} client=${4:-$IDP_CLIENT}
 	jar="$IDP_DIR/$u.jar"
 	rm -f "$jar"
-	s=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
+	s=$(idp_run curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
 		-H 'Content-Type: application/json' \
 		--data-binary "{\"username\":\"$u\",\"password\":\"pw-$u-$$\"}" "$IDP_URL/api/auth/")
 	[ "$s" = 200 ] || { echo "login as $u: HTTP $s"; return 1; }
-	s=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" -X PUT \
+	s=$(idp_run curl -s -o /dev/null -w '%{http_code}' --cacert "$IDP_CA" -b "$jar" -c "$jar" -X PUT \
 		-H 'Content-Type: application/json' --data-binary '{"scope":"openid"}' \
 		"$IDP_URL/api/auth/grant/$client")
 	[ "$s" = 200 ] || { echo "grant as $u: HTTP $s"; return 1; }
-	loc=$(curl -s -o /dev/null -w '%{redirect_url}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
+	loc=$(idp_run curl -s -o /dev/null -w '%{redirect_url}' --cacert "$IDP_CA" -b "$jar" -c "$jar" \
 		"$IDP_URL/api/$plugin/device?code=$code&g_continue")
 	case $loc in
 	*prompt=deviceComplete*) return 0 ;;

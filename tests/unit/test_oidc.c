@@ -554,7 +554,7 @@ test_match_and_audit(void)
 	    MESH_ERR_DENIED, "no identity denied");
 
 	ev = oidc_audit_event(OIDC_AUDIT_PASSED, &info);
-	is_str(json_string_value(json_object_get(ev, "type")), "sso.check.passed", "audit type");
+	is_str(json_string_value(json_object_get(ev, "type")), "check.pass", "audit type");
 	is_str(json_string_value(json_object_get(ev, "subject")), "s-1", "audit carries subject");
 	is_str(json_string_value(json_object_get(ev, "srcNodeUser")), "alice@example.com",
 	    "audit carries owner");
@@ -562,11 +562,11 @@ test_match_and_audit(void)
 	json_decref(ev);
 	info.reason = "sso: expired";
 	ev = oidc_audit_event(OIDC_AUDIT_TIMED_OUT, &info);
-	is_str(json_string_value(json_object_get(ev, "type")), "sso.check.timeout", "timeout type");
+	is_str(json_string_value(json_object_get(ev, "type")), "check.timeout", "timeout type");
 	is_str(json_string_value(json_object_get(ev, "reason")), "sso: expired", "reason kept");
 	json_decref(ev);
-	is_str(oidc_audit_kind_name(OIDC_AUDIT_STARTED), "sso.check.started", "started name");
-	is_str(oidc_audit_kind_name(OIDC_AUDIT_FAILED), "sso.check.failed", "failed name");
+	is_str(oidc_audit_kind_name(OIDC_AUDIT_STARTED), "check.start", "started name");
+	is_str(oidc_audit_kind_name(OIDC_AUDIT_FAILED), "check.fail", "failed name");
 }
 
 int
