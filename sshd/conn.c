@@ -231,6 +231,10 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		ssh_disconnect(session);
 		return SSH_AUTH_DENIED;
 	}
+	if (!sshd_user_name_valid(user)) {
+		sshd_conn_refuse(c, user, "invalid user name", -1);
+		return SSH_AUTH_DENIED;
+	}
 	if (sshd_authz_decide(c->authz, &c->id, user, &d) != 0) {
 		sshd_conn_refuse(c, user, "policy evaluation failed", -1);
 		return SSH_AUTH_DENIED;

@@ -108,6 +108,24 @@ sshd_env_get(const struct sshd_env *e, const char *name)
 }
 
 bool
+sshd_user_name_valid(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '-' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return false;
+	for (i = 0; name[i]; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (i >= SSHD_USER_NAME_MAX || ch <= ' ' || ch >= 0x7f || ch == ':' || ch == '/' ||
+		    ch == ',')
+			return false;
+	}
+	return true;
+}
+
+bool
 sshd_env_name_valid(const char *name)
 {
 	size_t i;

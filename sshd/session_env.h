@@ -34,6 +34,14 @@ const char *sshd_env_get(const struct sshd_env *e, const char *name);
 
 /* A portable variable name: [A-Za-z_][A-Za-z0-9_]*, bounded. */
 bool sshd_env_name_valid(const char *name);
+/*
+ * A user name a client may ask for: 1..SSHD_USER_NAME_MAX printable ASCII
+ * bytes without ':', '/', ',' or a leading '-', and not "." or ".." (what
+ * useradd and systemd accept, and nothing that could split a passwd line, a
+ * path or an option).  Anything else is refused before the policy runs.
+ */
+#define SSHD_USER_NAME_MAX 255 /* LOGIN_NAME_MAX - 1 */
+bool sshd_user_name_valid(const char *name);
 /* Does name match one of the NULL-terminated patterns ('*' and '?' wildcards)? */
 bool sshd_env_accepted(const char *const *patterns, const char *name);
 

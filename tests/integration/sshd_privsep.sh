@@ -115,6 +115,8 @@ $forged" >"$T/forge.out" 2>&1
 		"the server logged the odd user name ($(e2e_server_log | grep "nouser$$" | head -n 1))"
 	e2e_is "$(e2e_server_log | grep -c "^$forged")" 0 \
 		"a newline in the user name did not start a forged log line"
+	e2e_like "$(e2e_server_log | grep "nouser$$" | head -n 1)" "invalid user name" \
+		"the name was refused as invalid before the policy ran"
 fi
 
 # The session's environment is built afresh, not inherited from the daemon.

@@ -24,6 +24,26 @@ test_accept(void)
 	ok(sshd_env_name_valid("_A1"), "underscore start valid");
 	ok(!sshd_env_name_valid("1A"), "digit start invalid");
 	ok(!sshd_env_name_valid(""), "empty invalid");
+	ok(sshd_user_name_valid("alice") && sshd_user_name_valid("john.doe") &&
+		sshd_user_name_valid("Mixed_Case-1") && sshd_user_name_valid("host$"),
+	    "ordinary user names valid");
+	ok(!sshd_user_name_valid("") && !sshd_user_name_valid("-oProxy") &&
+		!sshd_user_name_valid(".") && !sshd_user_name_valid(".."),
+	    "empty, option-like, . and .. user names refused");
+	ok(!sshd_user_name_valid("a:b") && !sshd_user_name_valid("../etc") &&
+		!sshd_user_name_valid("a,b") && !sshd_user_name_valid("a b") &&
+		!sshd_user_name_valid("a\nAccepted") && !sshd_user_name_valid("caf\xc3\xa9"),
+	    "separators, whitespace, control and non-ASCII bytes refused");
+	{
+		char longname[SSHD_USER_NAME_MAX + 2];
+
+		memset(longname, 'a', sizeof(longname) - 1);
+		longname[SSHD_USER_NAME_MAX] = '\0';
+		ok(sshd_user_name_valid(longname), "a user name of SSHD_USER_NAME_MAX bytes valid");
+		longname[SSHD_USER_NAME_MAX] = 'a';
+		longname[SSHD_USER_NAME_MAX + 1] = '\0';
+		ok(!sshd_user_name_valid(longname), "one byte longer refused");
+	}
 }
 
 static void
