@@ -5,7 +5,8 @@
 # meshsshd runs meshssh-shipper itself (RecordingShipper) with a Loki sink;
 # the Loki stand-in (tests/integration/rec_receiver.py: real Loki is not in
 # Debian 12) listens on loopback in the server namespace.  Checked: a no-pty
-# exec recorded while the sink is down and delivered once it is up; an
+# exec recorded while the sink is down and delivered once it is up; a session
+# whose sink goes down and comes back mid-way delivered whole, once; an
 # interactive pty session (typed input, a resize) that `asciinema cat`
 # replays byte for byte from what `meshctl recordings export --source loki:`
 # got back; every audit event exactly once (unique ids, gapless seq), with
@@ -125,6 +126,23 @@ e2e_like "$(tail -n 1 "$C")" '"x", "7"' "the pty session's exit status is record
 rec_list >"$E2E_TMP/list"
 e2e_like "$(grep "^$PTY_ID" "$E2E_TMP/list")" "alice@example.com@laptop +$E2E_USER +7 " \
 	"meshctl recordings list shows source, host user and exit status"
+
+# ---- 2b. the sink goes down mid-session and comes back: nothing lost, nothing twice
+e2e_bg "$E2E_TMP/mid" e2e_ssh web-1 'for i in $(seq 1 80); do echo "mid-marker $i"; sleep 0.1; done'
+MID_SSH=$E2E_BG_PID
+e2e_wait_file "$E2E_TMP/mid.out" 'mid-marker 10'
+loki_stop
+e2e_wait_file "$E2E_TMP/mid.out" 'mid-marker 50'
+loki_start
+wait "$MID_SSH"
+e2e_is "$?" 0 "a session runs on while its sink is down mid-way"
+E2E_READY_TIMEOUT_S=60 e2e_wait_for has_rec mid-marker
+MID_ID=$(rec_id mid-marker)
+E2E_READY_TIMEOUT_S=60 e2e_wait_for rec_complete "$MID_ID"
+e2e_ok $? "after the sink's outage the mid-session recording is complete"
+cast_cat "$E2E_TMP/$MID_ID.cast" "$E2E_TMP/mid.replay"
+e2e_is "$(tr -d '\r' <"$E2E_TMP/mid.replay" | od -c)" "$(od -c <"$E2E_TMP/mid.out")" \
+	"its replay = the client's output, every line once, across the outage"
 
 # ---- 3. the user cannot read or write the spool or the recordings
 e2e_capture e2e_ssh web-1 "cat $SPOOL/* >/dev/null || echo spool-read-denied; touch $SPOOL/x || echo spool-write-denied; cat $E2E_TMP/sink/* $E2E_TMP/sink/*/* >/dev/null 2>&1 || echo sink-read-denied"
