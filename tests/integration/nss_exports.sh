@@ -10,7 +10,7 @@ _nss_mesh_getgrnam_r _nss_mesh_gethostbyaddr2_r _nss_mesh_gethostbyaddr_r
 _nss_mesh_gethostbyname2_r _nss_mesh_gethostbyname3_r _nss_mesh_gethostbyname4_r
 _nss_mesh_gethostbyname_r _nss_mesh_getpwent_r _nss_mesh_getpwnam_r _nss_mesh_getpwuid_r
 _nss_mesh_initgroups_dyn _nss_mesh_setgrent _nss_mesh_setpwent"
-want_pam="pam_sm_acct_mgmt pam_sm_close_session pam_sm_open_session"
+want_pam="pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred"
 exports() { nm -D --defined-only "$1" | awk '$2 ~ /^[TDBRW]$/ { print $3 }' | sort | tr '\n' ' '; }
 sorted() { echo "$@" | tr ' \n' '\n\n' | grep . | sort | tr '\n' ' '; }
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' '; }
