@@ -126,6 +126,7 @@ TrustedKeysFile $work/trusted-keys
 PolicyFile $work/policy.hujson
 NodeName web-1
 PidFile $work/meshsshd.pid
+RecordSessions yes
 RecordingSpool $work/spool
 RecordingShipper $build/recorder/meshssh-shipper
 RecordingSink file:$work/recordings

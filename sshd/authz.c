@@ -251,6 +251,7 @@ sshd_authz_decide(const struct sshd_authz *a, const struct sshd_identity *id, co
 	d->via_nonroot = pd.via_nonroot;
 	d->via_localpart = pd.via_localpart;
 	d->enforce_recorder = pd.enforce_recorder;
+	d->recorder = pd.recorders != NULL && pd.recorders[0] != NULL;
 	d->check_period_s = pd.check_period_s;
 	for (i = 0; pd.accept_env && pd.accept_env[i] && i < SSHD_ENV_PATTERNS; i++)
 		if ((d->accept_env[i] = strdup(pd.accept_env[i])) == NULL) {

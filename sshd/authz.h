@@ -37,6 +37,7 @@ struct sshd_decision {
 	bool via_nonroot;      /* granted by autogroup:nonroot: uid 0 must be refused */
 	bool via_localpart;    /* granted by localpart:*@domain: the account may be provisioned */
 	bool enforce_recorder; /* enforceRecorder: no session unless it is recorded */
+	bool recorder;	       /* the rule names a recorder: record its sessions */
 	/* SSHD_CHECK: the rule's checkPeriod in seconds; 0 (always) = every login */
 	int64_t check_period_s;
 	char reason[SSHD_REASON_MAX];

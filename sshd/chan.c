@@ -553,9 +553,11 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 	struct cast_header h;
 	int r;
 
-	if (cfg->rec.no_sessions) {
+	if (!sshd_rec_wanted(
+		cfg->rec.record_sessions, c->decision.recorder, c->decision.enforce_recorder)) {
 		uint8_t id[SSHD_SESSION_ID_BYTES];
 
+		/* only RecordSessions no gets here with enforceRecorder */
 		if (c->decision.enforce_recorder) {
 			log_error(
 			    "session of %s refused: enforceRecorder, and RecordSessions is no",

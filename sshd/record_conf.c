@@ -13,6 +13,20 @@
 #define SSHD_REC_SPOOL_MAX_LIMIT (1ULL << 40) /* bytes */
 #define SSHD_REC_SINK_LINE_MAX	 2048	      /* bytes of "SPEC opt=val ..." */
 
+bool
+sshd_rec_wanted(enum sshd_rec_sessions mode, bool rule_recorder, bool rule_enforce)
+{
+	switch (mode) {
+	case SSHD_REC_ALL:
+		return true;
+	case SSHD_REC_NONE:
+		return false;
+	case SSHD_REC_POLICY:
+	default:
+		return rule_recorder || rule_enforce;
+	}
+}
+
 void
 sshd_rec_conf_init(struct sshd_rec_conf *rc)
 {
@@ -116,10 +130,15 @@ sshd_rec_conf_keyword(struct sshd_rec_conf *rc, const struct conf_line *l, struc
 	if (strcasecmp(l->keyword, "RecordSessions") == 0) {
 		bool yes;
 
-		if ((r = conf_want_args(l, 1, false, err)) != 0 ||
-		    (r = conf_arg_bool(l, 0, &yes, err)) != 0)
+		if ((r = conf_want_args(l, 1, false, err)) != 0)
 			return r;
-		rc->no_sessions = !yes;
+		if (strcasecmp(l->args[0], "policy") == 0) {
+			rc->record_sessions = SSHD_REC_POLICY;
+			return MESH_OK;
+		}
+		if ((r = conf_arg_bool(l, 0, &yes, err)) != 0)
+			return r;
+		rc->record_sessions = yes ? SSHD_REC_ALL : SSHD_REC_NONE;
 		return MESH_OK;
 	}
 	if (strcasecmp(l->keyword, "RecordInput") == 0) {

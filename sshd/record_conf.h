@@ -22,6 +22,13 @@
 #define SSHD_REC_DEFAULT_SPOOL_MAX (256ULL * 1024 * 1024) /* bytes */
 #define SSHD_REC_MIN_SPOOL_MAX	   (1ULL * 1024 * 1024)	  /* bytes */
 
+/* RecordSessions: which sessions are recorded. */
+enum sshd_rec_sessions {
+	SSHD_REC_POLICY = 0, /* those whose rule names a recorder or enforceRecorder (default) */
+	SSHD_REC_ALL,	     /* yes: every shell and exec session */
+	SSHD_REC_NONE,	     /* no: audit events only; enforceRecorder refuses */
+};
+
 struct sshd_rec_conf {
 	char *audit_sinks[SSHD_REC_MAX_SINKS]; /* "SPEC opt=val ..." as written */
 	size_t naudit_sinks;
@@ -30,10 +37,13 @@ struct sshd_rec_conf {
 	char *spool_dir;    /* NULL: REC_DEFAULT_SPOOL_DIR */
 	uint64_t spool_max; /* bytes */
 	bool record_input;
-	bool no_sessions; /* RecordSessions no: audit events only */
-	char *shipper;	  /* RecordingShipper: NULL for the installed one */
-	bool no_shipper;  /* RecordingShipper none: do not start one */
+	enum sshd_rec_sessions record_sessions; /* RecordSessions */
+	char *shipper;				/* RecordingShipper: NULL for the installed one */
+	bool no_shipper;			/* RecordingShipper none: do not start one */
 };
+
+/* Pure: is a session recorded, under mode, for a rule with these settings? */
+bool sshd_rec_wanted(enum sshd_rec_sessions mode, bool rule_recorder, bool rule_enforce);
 
 void sshd_rec_conf_init(struct sshd_rec_conf *rc);
 void sshd_rec_conf_free(struct sshd_rec_conf *rc);

@@ -153,7 +153,7 @@ e2e_done() {
 }
 
 # e2e_cannot_run REASON: skip outside CI, fail under CI (tap_lib.sh)
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/tap_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]:-$0}")/tap_lib.sh"
 e2e_cannot_run() { tap_cannot_run "$@"; }
 
 # ---------------------------------------------------------------- requirements

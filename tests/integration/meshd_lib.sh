@@ -20,7 +20,7 @@ ok() { # ok COND_STATUS NAME
 }
 
 # cannot_run REASON: skip outside CI, fail under CI
-. "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/integration/tap_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]:-$0}")/tap_lib.sh"
 
 require() {
 	[ "$(id -u)" = 0 ] || cannot_run "needs root (network namespaces)"

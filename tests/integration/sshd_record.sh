@@ -20,6 +20,7 @@ LPORT=3100 # Loki's port, on the server namespace's own loopback
 LURL=http://127.0.0.1:$LPORT
 export E2E_MESHSSHD_EXTRA_CONF="AuditSink loki:$LURL
 RecordingSink loki:$LURL
+RecordSessions yes
 RecordInput yes"
 e2e_setup
 
@@ -255,6 +256,19 @@ reload
 e2e_wait_for grep -q 'started meshssh-shipper' <(tail -n 5 "$E2E_TMP/server.log")
 SHIPPER_PID=$(pgrep -P "$E2E_SERVER_PID" -f meshssh-shipper | head -n 1)
 e2e_like "$SHIPPER_PID" '^[0-9]+$' "after the reload a shipper runs again (RecordingShipper back)"
+# RecordSessions policy (the default): a rule without recorder records nothing
+echo "RecordSessions policy" >>"$CONF"
+reload
+e2e_capture e2e_ssh web-1 'echo policy-marker'
+e2e_is "$E2E_OUT" policy-marker "RecordSessions policy: a session under a rule without recorder runs"
+E2E_READY_TIMEOUT_S=60 e2e_wait_for audit_has_start policy-marker
+e2e_ok $? "its session.start audit event arrives"
+SID=$(audit_fetch | grep '"type":"session.start"' | grep policy-marker |
+	sed 's/.*"sessionID":"\([0-9a-f]*\)".*/\1/' | head -n 1)
+e2e_like "$SID" '^[0-9a-f]{32}$' "its session id from the audit event"
+e2e_is "$(audit_fetch | grep '"type":"recording.start"' | grep -c "${SID:-none}")" 0 \
+	"and no recording.start: the session was not recorded"
+e2e_is "$(rec_id policy-marker)" "" "no recording of it in the sink"
 kill -TERM "$E2E_SERVER_PID"
 e2e_wait_for sh -c "! kill -0 $SHIPPER_PID 2>/dev/null"
 e2e_ok $? "meshsshd's SIGTERM stops the shipper"

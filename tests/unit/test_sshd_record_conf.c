@@ -20,7 +20,8 @@ test_defaults(void)
 	ok(c->rec.spool_dir == NULL, "spool: recorder default");
 	ok(c->rec.spool_max == SSHD_REC_DEFAULT_SPOOL_MAX, "spool max 256 MiB");
 	ok(!c->rec.record_input, "input not recorded by default");
-	ok(!c->rec.no_sessions, "sessions recorded by default");
+	ok(c->rec.record_sessions == SSHD_REC_POLICY,
+	    "by default the policy says what is recorded");
 	ok(c->rec.shipper == NULL && !c->rec.no_shipper, "the installed shipper by default");
 	sshd_config_free(c);
 }
@@ -49,12 +50,25 @@ test_keywords(void)
 	ok(c->rec.spool_max == 2097152, "spool max");
 	ok(c->rec.record_input, "RecordInput yes");
 	is_str(c->rec.shipper, "/opt/ship", "RecordingShipper path");
-	ok(c->rec.no_sessions, "RecordSessions no");
+	ok(c->rec.record_sessions == SSHD_REC_NONE, "RecordSessions no");
 	sshd_config_free(c);
 	is_int(sshd_test_parse("RecordingShipper /opt/ship\nRecordingShipper none\n", &c, &err), 0,
 	    "RecordingShipper none parses");
 	ok(c->rec.no_shipper && c->rec.shipper == NULL, "RecordingShipper none: no shipper");
 	sshd_config_free(c);
+	is_int(sshd_test_parse("RecordSessions yes\n", &c, &err), 0, "RecordSessions yes parses");
+	ok(c->rec.record_sessions == SSHD_REC_ALL, "RecordSessions yes: every session");
+	sshd_config_free(c);
+	is_int(sshd_test_parse("RecordSessions no\nRecordSessions policy\n", &c, &err), 0,
+	    "RecordSessions policy parses");
+	ok(c->rec.record_sessions == SSHD_REC_POLICY, "RecordSessions policy (the last one wins)");
+	sshd_config_free(c);
+	/* which sessions are recorded */
+	ok(!sshd_rec_wanted(SSHD_REC_POLICY, false, false), "policy: a rule without recorder: not");
+	ok(sshd_rec_wanted(SSHD_REC_POLICY, true, false), "policy: a rule naming a recorder: yes");
+	ok(sshd_rec_wanted(SSHD_REC_POLICY, false, true), "policy: enforceRecorder: yes");
+	ok(sshd_rec_wanted(SSHD_REC_ALL, false, false), "yes: every session");
+	ok(!sshd_rec_wanted(SSHD_REC_NONE, true, true), "no: none (enforce then refuses)");
 }
 
 static void
