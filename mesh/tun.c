@@ -134,8 +134,10 @@ tun_add_address4(const char *ifname, const uint8_t *addr, unsigned prefix)
 	return ifreq_ioctl(AF_INET, SIOCSIFNETMASK, &ifr, "set netmask");
 }
 
+/* SIOCSIFADDR / SIOCDIFADDR of one IPv6 address; errno ok (EEXIST, EADDRNOTAVAIL) is no error. */
 static int
-tun_add_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
+tun_address6_ioctl(const char *ifname, const uint8_t *addr, unsigned prefix, unsigned long op,
+    int ok, const char *what)
 {
 	struct in6_ifreq req;
 	int s, r = 0;
@@ -147,12 +149,18 @@ tun_add_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
 		return MESH_ERR_NOTFOUND;
 	if ((s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return MESH_ERR_IO;
-	if (ioctl(s, SIOCSIFADDR, &req) < 0 && errno != EEXIST) {
-		log_error("set IPv6 address on %s: %s", ifname, strerror(errno));
+	if (ioctl(s, op, &req) < 0 && errno != ok) {
+		log_error("%s IPv6 address on %s: %s", what, ifname, strerror(errno));
 		r = MESH_ERR_IO;
 	}
 	close(s);
 	return r;
+}
+
+static int
+tun_add_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
+{
+	return tun_address6_ioctl(ifname, addr, prefix, SIOCSIFADDR, EEXIST, "set");
 }
 
 int
@@ -169,20 +177,5 @@ tun_add_address(const char *ifname, int family, const uint8_t *addr, unsigned pr
 int
 tun_del_address6(const char *ifname, const uint8_t *addr, unsigned prefix)
 {
-	struct in6_ifreq req;
-	int s, r = 0;
-
-	memset(&req, 0, sizeof(req));
-	memcpy(&req.ifr6_addr, addr, 16);
-	req.ifr6_prefixlen = prefix;
-	if ((req.ifr6_ifindex = (int)if_nametoindex(ifname)) == 0)
-		return MESH_ERR_NOTFOUND;
-	if ((s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return MESH_ERR_IO;
-	if (ioctl(s, SIOCDIFADDR, &req) < 0 && errno != EADDRNOTAVAIL) {
-		log_error("remove IPv6 address on %s: %s", ifname, strerror(errno));
-		r = MESH_ERR_IO;
-	}
-	close(s);
-	return r;
+	return tun_address6_ioctl(ifname, addr, prefix, SIOCDIFADDR, EADDRNOTAVAIL, "remove");
 }
