@@ -236,6 +236,16 @@ measure_sessions() { # measure_sessions SERVER HOST LISTENER_PID EXE
 		pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
 	done
 	R[procs,$server]=$(server_pids "$listener" "$exe" | wc -l)
+	# Where it goes: the listener's children (sshd's monitors, meshsshd's
+	# connection processes) and the rest (sshd's unprivileged children,
+	# meshsshd's incubators), mean VmRSS / Pss in KiB.
+	for p in $(server_pids "$listener" "$exe"); do
+		printf '%s %s %s\n' "$([ "$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)" = "$listener" ] && echo child || echo grandchild)" \
+			"$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)" \
+			"$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)"
+		[ -n "${BENCH_SMAPS_DIR:-}" ] && cp "/proc/$p/smaps" "$BENCH_SMAPS_DIR/$server.$p.smaps" 2>/dev/null
+	done | awk -v s="$server" '{ n[$1]++; r[$1] += $2; q[$1] += $3 }
+		END { for (k in n) printf "bench_sshd: %s %s processes: %d, mean RSS %.0f KiB, PSS %.0f KiB\n", s, k, n[k], r[k] / n[k], q[k] / n[k] }' >&2
 	if [ "$up" -gt 0 ]; then
 		R[rss,$server]=$(awk -v k="$rss" -v n="$up" 'BEGIN { printf "%.2f", k / n / 1024 }')
 		R[pss,$server]=$(awk -v k="$pss" -v n="$up" 'BEGIN { printf "%.2f", k / n / 1024 }')
@@ -254,8 +264,11 @@ measure_sessions() { # measure_sessions SERVER HOST LISTENER_PID EXE
 	done
 }
 
-measure_setup
-measure_bulk
+# BENCH_ONLY=sessions: the memory measurement alone (a quick look)
+if [ "${BENCH_ONLY:-}" != sessions ]; then
+	measure_setup
+	measure_bulk
+fi
 measure_sessions sshd sshd "$sshd_pid" /usr/sbin/sshd
 [ "$have_mesh" = 1 ] && measure_sessions mesh mesh "$mesh_pid" "$(readlink -f "$E2E_MESHSSHD")"
 

@@ -204,6 +204,14 @@ static void __attribute__((noreturn)) sshd_user_exec(struct sshd_incubator *inc,
 	}
 	if (dup2(inc->fd_in, 0) < 0 || dup2(inc->fd_out, 1) < 0 || dup2(inc->fd_err, 2) < 0)
 		_exit(SSHD_EXIT_SETUP_FAILED);
+	/*
+	 * Login records before any user code runs (as sshd's child does), so
+	 * that a `who` in the session sees itself; still root here.
+	 */
+	if (s->tty) {
+		sshd_utmp_login(s->tty, s->user, s->rhost, getpid());
+		sshd_lastlog_put(s->uid, s->tty, s->rhost);
+	}
 	(void)close_range(3, ~0U, 0);
 	inc->fd_in = 0;
 	inc->fd_out = 1;
@@ -379,10 +387,6 @@ static void __attribute__((noreturn)) sshd_incubator_main(const struct sshd_spaw
 		sshd_user_exec(&inc, env.v);
 	word = (uint32_t)pid;
 	sshd_write_all(inc.status_fd, &word, sizeof(word));
-	if (s->tty) {
-		sshd_utmp_login(s->tty, s->user, s->rhost, pid);
-		sshd_lastlog_put(s->uid, s->tty, s->rhost);
-	}
 	/* Our copies of the session's descriptors must not keep it open. */
 	(void)close(inc.fd_in);
 	if (inc.fd_out != inc.fd_in)
