@@ -238,7 +238,7 @@ measure_sessions() { # measure_sessions SERVER HOST LISTENER_PID EXE
 	R[procs,$server]=$(server_pids "$listener" "$exe" | wc -l)
 	# Where it goes: the listener's children (sshd's monitors, meshsshd's
 	# connection processes) and the rest (sshd's unprivileged children,
-	# meshsshd's incubators), mean VmRSS / Pss in KiB.
+	# meshsshd's sessions' own processes), mean VmRSS / Pss in KiB.
 	for p in $(server_pids "$listener" "$exe"); do
 		printf '%s %s %s\n' "$([ "$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)" = "$listener" ] && echo child || echo grandchild)" \
 			"$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)" \

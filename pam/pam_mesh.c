@@ -244,18 +244,17 @@ pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 
 /*
  * Connect to the check socket of the meshsshd connection this process runs
- * under: session leader -> incubator -> connection process.  -1 with
+ * under: the session leader's parent is the connection process.  -1 with
  * errno ENOENT when this is not a meshsshd session.
  */
 static int
 check_connect(const struct args *a)
 {
 	struct sockaddr_un sa;
-	pid_t sid = getsid(0), inc, conn;
+	pid_t sid = getsid(0), conn;
 	int fd;
 
-	if (sid <= 0 || procinfo_parent(sid, &inc) != 0 || inc <= 1 ||
-	    procinfo_parent(inc, &conn) != 0 || conn <= 1) {
+	if (sid <= 0 || procinfo_parent(sid, &conn) != 0 || conn <= 1) {
 		errno = ENOENT;
 		return -1;
 	}

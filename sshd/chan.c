@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -36,10 +37,11 @@
 
 #include "audit_glue.h"
 #include "conn.h"
-#include "incubator.h"
+#include "login.h"
 #include "log.h"
 #include "meshauth.h"
 #include "recorder.h"
+#include "utmp.h"
 
 #define SSHD_TERM_MAX 64
 #define SSHD_NS_PER_S 1000000000ULL
@@ -77,7 +79,7 @@ sshd_chan_rec_end(struct sshd_chan *ch)
 	ch->in_shut = true;
 	log_error("session %s of %s: the recording failed; ending the session (enforceRecorder)",
 	    ch->session_id, ch->conn->user ? ch->conn->user : "?");
-	/* the session leader (setsid in the incubator) and its process group */
+	/* the session leader (setsid in the child) and its process group */
 	if (ch->child > 0 && !ch->exited) {
 		(void)kill(-ch->child, SIGKILL);
 		(void)kill(ch->child, SIGKILL);
@@ -228,6 +230,9 @@ sshd_chan_free(struct sshd_chan *ch)
 			break;
 		}
 	sshd_chan_session_end(ch);
+	/* the terminal goes with the channel: the login record too (the reaper drops the child) */
+	if (ch->pty && ch->child > 0 && !ch->exited && ch->tty[0])
+		sshd_utmp_logout(ch->tty, ch->child);
 	if (ch->fwd_audit_host != NULL)
 		sshd_audit_forward(
 		    ch->conn, false, "local", ch->fwd_audit_host, ch->fwd_audit_port);
@@ -336,45 +341,34 @@ sshd_chan_flush_in(struct sshd_chan *ch)
 	}
 }
 
+/* The session's process ended with wait status st (from its pidfd or the connection's reaper). */
+void
+sshd_chan_child_exited(struct sshd_chan *ch, int st)
+{
+	if (ch->exited)
+		return;
+	if (ch->pty && ch->tty[0])
+		sshd_utmp_logout(ch->tty, ch->child);
+	ch->wstatus = st;
+	ch->exited = true;
+	ch->child = 0;
+}
+
 static void
 sshd_chan_read_status(struct sshd_chan *ch)
 {
-	ssize_t n;
+	int st;
+	pid_t r;
 
-	/* the fd stays watched until sshd_chan_update: a late POLLHUP must not reread */
-	if (ch->exited)
+	/* the pidfd stays watched until sshd_chan_update: a late POLLIN must not rewait */
+	if (ch->exited || ch->child <= 0)
 		return;
-	n = read(ch->status_fd, ch->status_buf + ch->status_len,
-	    sizeof(ch->status_buf) - ch->status_len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		ch->status_len += (size_t)n;
-		if (ch->status_len >= sizeof(uint32_t) && ch->child == 0) {
-			uint32_t pid;
-
-			memcpy(&pid, ch->status_buf, sizeof(pid));
-			ch->child = (pid_t)pid;
-			if (ch->rec_ended) { /* the recording broke before the pid was known */
-				(void)kill(-ch->child, SIGKILL);
-				(void)kill(ch->child, SIGKILL);
-			}
-		}
-		if (ch->status_len < sizeof(ch->status_buf))
-			return;
-		{
-			uint32_t st;
-
-			memcpy(&st, ch->status_buf + sizeof(uint32_t), sizeof(st));
-			ch->wstatus = (int)st;
-		}
-	} else {
-		log_debug("status pipe: %s after %zu bytes", n < 0 ? strerror(errno) : "EOF",
-		    ch->status_len);
-		ch->wstatus = SSHD_EXIT_SETUP_FAILED << 8; /* incubator died */
-	}
-	ch->exited = true;
-	ch->child = 0;
+	while ((r = waitpid(ch->child, &st, WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == ch->child)
+		sshd_chan_child_exited(ch, st);
+	else if (r < 0) /* not ours to wait for any more: it cannot have run */
+		sshd_chan_child_exited(ch, SSHD_EXIT_SETUP_FAILED << 8);
 }
 
 static int
@@ -604,16 +598,31 @@ sshd_chan_rec_open(struct sshd_chan *ch, const char *command)
 	return MESH_OK;
 }
 
-/* A session refused for want of a recording: success to the request, then message and 255. */
+/* A session that does not start: success to the request, then the message and exit status. */
+static void
+sshd_chan_refuse_start(struct sshd_chan *ch, int status)
+{
+	ch->started = true;
+	ch->exited = true;
+	ch->wstatus = status << 8;
+	ch->out_eof = ch->err_eof = true;
+	ch->in_shut = true;
+}
+
+/* Refused for want of a recording: 255 and the recorder's message. */
 static void
 sshd_chan_refuse_unrecorded(struct sshd_chan *ch)
 {
 	ch->rec_refused = true;
-	ch->started = true;
-	ch->exited = true;
-	ch->wstatus = SSHD_EXIT_NO_RECORDING << 8;
-	ch->out_eof = ch->err_eof = true;
-	ch->in_shut = true;
+	sshd_chan_refuse_start(ch, SSHD_EXIT_NO_RECORDING);
+}
+
+/* Refused by PAM (account or session): 254 and what PAM said */
+static void
+sshd_chan_refuse(struct sshd_chan *ch, const char *why)
+{
+	ch->refuse_msg = why;
+	sshd_chan_refuse_start(ch, SSHD_EXIT_SETUP_FAILED);
 }
 
 static int
@@ -621,10 +630,10 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 {
 	struct sshd_conn *c = ch->conn;
 	const struct sshd_config *cfg = c->cfg;
-	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	struct sshd_spawn sp;
 	pid_t pid;
-	int r = -1;
+	int r = -1, pidfd = -1;
 
 	if (ch->started || !c->authenticated)
 		return -1;
@@ -637,8 +646,20 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 		sshd_chan_refuse_unrecorded(ch);
 		return 0;
 	}
-	if (sshd_pipe_nb(st, 0) != 0)
-		goto out;
+	if (cfg->use_pam) {
+		const char *service = SSHD_PAM_SERVICE;
+
+#ifdef MESH_TEST_BUILD
+		if (cfg->test_pam_service)
+			service = cfg->test_pam_service;
+#endif
+		if (sshd_pam_login(
+			&c->pam, service, c->user, c->client_addr, ch->pty ? ch->tty : NULL) != 0) {
+			sshd_chan_refuse(ch, c->pam.why);
+			r = 0;
+			goto out;
+		}
+	}
 	if (!ch->pty &&
 	    (sshd_pipe_nb(in, 1) != 0 || sshd_pipe_nb(out, 0) != 0 || sshd_pipe_nb(err, 0) != 0))
 		goto out;
@@ -649,16 +670,17 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 	sp.home = c->home;
 	sp.shell = c->shell;
 	sp.command = command;
-	sp.pam_service = SSHD_PAM_SERVICE;
-#ifdef MESH_TEST_BUILD
-	if (cfg->test_pam_service)
-		sp.pam_service = cfg->test_pam_service;
-#endif
-	sp.use_pam = cfg->use_pam;
 	sp.rhost = c->client_addr;
 	sp.tty = ch->pty ? ch->tty : NULL;
 	sp.print_motd = cfg->print_motd;
 	sp.print_last_log = cfg->print_last_log;
+	if (sp.tty && command == NULL && !c->pam.msgs_shown) {
+		/* PAM's messages go to the connection's first interactive session */
+		sp.msgs = c->pam.msgs;
+		sp.msglen = c->pam.msglen;
+		c->pam.msgs_shown = true;
+	}
+	sp.motd_shown = c->pam.pamh && pam_getenv(c->pam.pamh, "MOTD_SHOWN");
 	sp.env.user = c->user;
 	sp.env.home = c->home;
 	sp.env.shell = c->shell;
@@ -673,26 +695,35 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 	sp.env.mesh_node = c->id.node;
 	sp.env.auth_sock = ch->agent_req ? c->agent_path : NULL;
 	sp.env.client = &ch->client_env;
+	sp.env.pam_env = c->pam.env;
 	sp.fd_in = ch->pty ? ch->pts : in[0];
 	sp.fd_out = ch->pty ? ch->pts : out[1];
 	sp.fd_err = ch->pty ? ch->pts : err[1];
-	sp.status_fd = st[1];
-	pid = sshd_incubator_start(&sp);
+	pid = sshd_login_spawn(&sp);
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
 		goto out;
 	}
+	/* its end wakes the event loop through a pidfd (a zombie's works too) */
+	if ((pidfd = pidfd_open(pid, 0)) < 0 || fcntl(pidfd, F_SETFD, FD_CLOEXEC) != 0) {
+		log_error("pidfd_open %ld: %s", (long)pid, strerror(errno));
+		(void)kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (pidfd >= 0)
+			(void)close(pidfd);
+		goto out;
+	}
 	log_verbose("Starting session: %s%s%s for %s from %s port %u", what, ch->pty ? " on " : "",
 	    ch->pty ? ch->tty + 5 : "", c->user, c->client_addr, c->client_port);
-	ch->incubator = pid;
+	ch->child = pid;
 	ch->started = true;
 	ch->audited_start = true;
 	if (ch->sftp)
 		sshd_audit_sftp(c, true, ch->session_id);
 	else
 		sshd_audit_session(c, true, ch->session_id, command, ch->pty, 0);
-	ch->status_fd = st[0];
-	st[0] = -1;
+	ch->status_fd = pidfd;
 	if (ch->pty) {
 		(void)close(ch->pts);
 		ch->pts = -1;
@@ -717,8 +748,6 @@ out:
 			(void)close(out[i]);
 		if (err[i] >= 0)
 			(void)close(err[i]);
-		if (st[i] >= 0)
-			(void)close(st[i]);
 	}
 	return r;
 }
@@ -927,8 +956,11 @@ sshd_chan_update(struct sshd_chan *ch)
 	if (ch->exited && ch->status_fd >= 0)
 		sshd_chan_close_fd(ch, &ch->status_fd);
 
-	if ((ch->rec_refused || ch->rec_ended) && !ch->rec_msg_sent && !ch->client_closed) {
-		const char *msg = ch->rec_refused ? rec_refusal_message() : rec_broken_message();
+	if ((ch->rec_refused || ch->rec_ended || ch->refuse_msg) && !ch->rec_msg_sent &&
+	    !ch->client_closed) {
+		const char *msg = ch->refuse_msg ? ch->refuse_msg
+		    : ch->rec_refused		 ? rec_refusal_message()
+						 : rec_broken_message();
 
 		ch->rec_msg_sent = true;
 		(void)ssh_channel_write_stderr(ch->ch, msg, (uint32_t)strlen(msg));

@@ -144,13 +144,14 @@ sshd_checksock_peer_ok(const struct sshd_conn *c, int fd, char *why, size_t why_
 		(void)snprintf(why, why_len, "caller is not root (uid %u)", (unsigned)cred.uid);
 		return MESH_ERR_PERM;
 	}
-	/* session leader -> its parent, the incubator this connection started */
+	/* the caller's session leader: one this connection started (and still its child) */
 	if ((sid = getsid(cred.pid)) <= 0 || procinfo_parent(sid, &parent) != 0 || parent <= 1) {
 		(void)snprintf(why, why_len, "caller's session is gone");
 		return MESH_ERR_PERM;
 	}
 	for (ch = c->chans; ch != NULL; ch = ch->next)
-		if (ch->kind == SSHD_CHAN_SESSION && ch->incubator > 0 && ch->incubator == parent)
+		if (ch->kind == SSHD_CHAN_SESSION && ch->child > 0 && ch->child == sid &&
+		    parent == getppid())
 			return 0;
 	(void)snprintf(why, why_len, "caller (pid %ld) is not in a session of this connection",
 	    (long)cred.pid);

@@ -6,9 +6,8 @@
  * user, relays the URL and code through the PAM conversation, and waits for
  * the verdict.  The socket is DIR/PID.sock (PID: the connection process),
  * DIR root-only 0700; the module finds PID from its own session: the
- * session leader's parent is the incubator, whose parent is the connection
- * process.  That is only how it finds the door: the connection process
- * itself checks that the caller is root (SO_PEERCRED) and that the caller's
+ * session leader's parent is the connection process.  That is only how it finds the door: the
+ * connection process itself checks that the caller is root (SO_PEERCRED) and that the caller's
  * session (getsid) is one of this connection's sessions, and that the user
  * asked for is the connection's host user; the check then runs fresh (no
  * cache) for the connection's mesh owner, audited with service "sudo".

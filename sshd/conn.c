@@ -1,7 +1,8 @@
 /*
  * The per-connection process: key exchange, auth "none" decided by the mesh
  * identity and the policy, then the channel loop.  It is root, non-dumpable
- * and never runs user code (the incubator does).  Before authentication it
+ * and never runs user code (its children drop root first, login.h).  Before
+ * authentication it
  * lives at most LoginGraceTime; TCP_QUICKACK is re-armed before every poll
  * because the OpenSSH client's back-to-back small handshake packets would
  * otherwise wait on delayed ACKs (40 ms each, several per login).
@@ -362,11 +363,20 @@ sshd_conn_message(ssh_session session, ssh_message msg, void *userdata)
 	return 0;
 }
 
+/* Reap children: a session's ends its channel; the rest (sudo check servers) are dropped. */
 static void
-sshd_conn_reap(void)
+sshd_conn_reap(struct sshd_conn *c)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	struct sshd_chan *ch;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		for (ch = c->chans; ch; ch = ch->next)
+			if (ch->kind == SSHD_CHAN_SESSION && ch->child == pid) {
+				sshd_chan_child_exited(ch, st);
+				break;
+			}
 }
 
 static void
@@ -375,6 +385,7 @@ sshd_conn_cleanup(struct sshd_conn *c)
 	sshd_checksock_close(c);
 	while (c->chans)
 		sshd_chan_free(c->chans);
+	sshd_pam_logout(&c->pam);
 	sshd_fwd_close_all(c);
 	sshd_agent_stop(c);
 	if (c->session) {
@@ -495,7 +506,7 @@ sshd_conn_loop(struct sshd_conn *c)
 				sshd_chan_free(ch);
 		}
 		sshd_fwd_sweep(c);
-		sshd_conn_reap();
+		sshd_conn_reap(c);
 		if (sshd_conn_closed(c) || c->refused)
 			break;
 	}

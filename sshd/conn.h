@@ -1,8 +1,9 @@
 /*
  * One SSH connection, served by a root-owned per-connection process that
  * never runs user code: libssh session, auth (none, decided by the policy),
- * channels, forwardings.  Everything the user runs is started through the
- * incubator; pipes, the pty master and sockets are the only links to it.
+ * the PAM session (login.h), channels, forwardings.  Everything the user
+ * runs is forked from it and drops root before it execs; pipes, the pty
+ * master and sockets are the only links to it.
  */
 #ifndef MESH_SSHD_CONN_H
 #define MESH_SSHD_CONN_H
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 
 #include "authz.h"
+#include "login.h"
 #include "session_env.h"
 #include "sshd_config.h"
 
@@ -55,6 +57,7 @@ struct sshd_conn {
 	struct sshd_fwd *fwds;
 	int agent_fd;
 	char *agent_dir, *agent_path;
+	struct sshd_pam pam; /* opened at the first session, closed at the end */
 	struct ssh_server_callbacks_struct server_cb;
 	struct ssh_callbacks_struct cb;
 };
@@ -92,11 +95,10 @@ struct sshd_chan {
 	char *term;
 	struct winsize ws;
 	struct sshd_env client_env;
-	pid_t incubator, child;
-	int status_fd;
-	uint8_t status_buf[8];
-	size_t status_len;
+	pid_t child;   /* the session leader while it runs */
+	int status_fd; /* its pidfd */
 	bool exited;
+	const char *refuse_msg; /* the session did not start: why (PAM) */
 	int wstatus;
 	/* recording and audit (chan.c): the session's id names its recording */
 	struct rec_session *rec;
@@ -122,6 +124,8 @@ void sshd_chan_set_callbacks(struct sshd_chan *ch);
 void sshd_chan_start_io(struct sshd_chan *ch, int in_fd, int out_fd, int err_fd);
 void sshd_chan_update(struct sshd_chan *ch); /* after each poll: progress + fd watches */
 void sshd_chan_free(struct sshd_chan *ch);
+/* The session's process ended (wait status st). */
+void sshd_chan_child_exited(struct sshd_chan *ch, int st);
 /* forward.open for a direct-tcpip channel now; forward.close when it is freed. */
 void sshd_chan_audit_forward(struct sshd_chan *ch, const char *host, unsigned port);
 

@@ -1,4 +1,4 @@
-# meshsshd: the SSH daemon (libssh server, incubator, PAM, utmp).
+# meshsshd: the SSH daemon (libssh server, PAM login, utmp).
 sbin_PROGRAMS += sshd/meshsshd
 sshd_meshsshd_SOURCES = \
 	sshd/meshsshd.c \
@@ -10,7 +10,7 @@ sshd_meshsshd_SOURCES = \
 	sshd/chan.c \
 	sshd/forward.c \
 	sshd/agent.c \
-	sshd/incubator.c sshd/incubator.h \
+	sshd/login.c sshd/login.h \
 	sshd/session_env.c sshd/session_env.h \
 	sshd/utmp.c sshd/utmp.h \
 	sshd/sso.c sshd/sso.h sshd/sso_proto.c sshd/sso_proto.h \

@@ -63,6 +63,23 @@ e2e_capture e2e_ssh -o HostName="$E2E_UNDERLAY_SRV" -o HostKeyAlias=web-1 web-1 
 e2e_is "$E2E_RC" 255 "the underlay address ($E2E_UNDERLAY_SRV) is not served"
 e2e_like "$E2E_ERR" "Connection refused" "the underlay address refuses the connection"
 
+# /etc/nologin: a non-root login is refused with its text and status 254
+# (pam_nologin for meshsshd; OpenSSH without PAM checks it itself), for every
+# session of the connection; nothing runs.
+e2e_in_server sh -c "echo 'down for maintenance $E2E_ID' >/etc/nologin"
+e2e_capture e2e_ssh web-1 "touch /tmp/e2e-ran-$E2E_ID"
+e2e_is "$E2E_RC" 254 "/etc/nologin: the session ends with status 254"
+e2e_has "$E2E_ERR" "down for maintenance $E2E_ID" "/etc/nologin: the client reads its text"
+e2e_ok "$([ -e "/tmp/e2e-ran-$E2E_ID" ] && echo 1 || echo 0)" "/etc/nologin: nothing ran"
+if e2e_mesh_only "/etc/nologin: the reason is given and logged"; then
+	e2e_has "$E2E_ERR" "meshsshd: access denied by PAM" "/etc/nologin: the client is told PAM refused"
+	e2e_wait_for grep -q "PAM: account: .* for $E2E_USER from $E2E_CLI_ADDR4" "$T/server.log"
+	e2e_like "$(e2e_server_log)" "PAM: account: .* for $E2E_USER from $E2E_CLI_ADDR4" \
+		"/etc/nologin: the server logs the PAM refusal"
+fi
+e2e_in_server rm -f /etc/nologin
+rm -f "/tmp/e2e-ran-$E2E_ID"
+
 e2e_capture e2e_ssh web-1 'echo still-$((1+1))'
 e2e_is "$E2E_OUT:$E2E_RC" "still-2:0" "after the refusals a granted login works"
 e2e_ok "$(kill -0 "$E2E_SERVER_PID" 2>/dev/null && echo 0 || echo 1)" "the server is still running"
