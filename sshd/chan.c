@@ -441,6 +441,10 @@ sshd_chan_pty_cb(
 
 	if (ch->started || ch->pty || strlen(term) >= SSHD_TERM_MAX)
 		return -1;
+	if (!ch->conn->cfg->permit_tty) {
+		log_info("pty request for %s refused: PermitTTY no", ch->conn->user);
+		return -1;
+	}
 	ch->ws.ws_col = (unsigned short)cols;
 	ch->ws.ws_row = (unsigned short)rows;
 	ch->ws.ws_xpixel = (unsigned short)px;
@@ -517,6 +521,11 @@ sshd_chan_agent_cb(ssh_session s, ssh_channel c, void *ud)
 {
 	struct sshd_chan *ch = ud;
 
+	if (!ch->conn->cfg->allow_agent_forwarding) {
+		log_info(
+		    "agent forwarding for %s refused: AllowAgentForwarding no", ch->conn->user);
+		return;
+	}
 	if (!ch->started && sshd_agent_start(ch->conn) == 0)
 		ch->agent_req = true;
 }

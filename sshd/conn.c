@@ -301,8 +301,20 @@ sshd_conn_open_session(ssh_session session, void *userdata)
 {
 	struct sshd_conn *c = userdata;
 	struct sshd_chan *ch;
+	unsigned open = 0;
 
-	if (!c->authenticated || (ch = sshd_chan_new(c, SSHD_CHAN_SESSION)) == NULL)
+	if (!c->authenticated)
+		return NULL;
+	for (ch = c->chans; ch; ch = ch->next)
+		if (ch->kind == SSHD_CHAN_SESSION && !ch->dead)
+			open++;
+	if (open >= c->cfg->max_sessions) {
+		/* sshd's words; the client reads "open failed: administratively prohibited" */
+		log_info("error: no more sessions for %s (MaxSessions %u)", c->user,
+		    c->cfg->max_sessions);
+		return NULL;
+	}
+	if ((ch = sshd_chan_new(c, SSHD_CHAN_SESSION)) == NULL)
 		return NULL;
 	if ((ch->ch = ssh_channel_new(session)) == NULL) {
 		ch->dead = true;
@@ -344,6 +356,11 @@ sshd_conn_message(ssh_session session, ssh_message msg, void *userdata)
 		return 1;
 	host = ssh_message_channel_request_open_destination(msg);
 	port = (unsigned)ssh_message_channel_request_open_destination_port(msg);
+	if (!(c->cfg->allow_tcp_forwarding & SSHD_FWD_LOCAL)) {
+		log_info("refused local port forward to %s port %u for %s: AllowTcpForwarding",
+		    host ? host : "?", port, c->user);
+		return 1;
+	}
 	if (host == NULL || sshd_fwd_connect(host, port, &fd) != 0) {
 		log_info(
 		    "direct-tcpip to %s port %u for %s failed", host ? host : "?", port, c->user);

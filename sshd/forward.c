@@ -264,6 +264,11 @@ sshd_fwd_global_request(struct sshd_conn *c, ssh_message msg)
 	case SSH_GLOBAL_REQUEST_TCPIP_FORWARD:
 		if (!c->authenticated)
 			break;
+		if (!(c->cfg->allow_tcp_forwarding & SSHD_FWD_REMOTE)) {
+			log_info("refused remote forward %s:%u for %s: AllowTcpForwarding", host,
+			    port, c->user);
+			break;
+		}
 		r = sshd_fwd_add(c, host, port, &bound);
 		if (r != 0) {
 			log_info("remote forward %s:%u for %s refused: %s", host, port, c->user,

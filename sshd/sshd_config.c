@@ -54,6 +54,10 @@ sshd_config_new(struct sshd_config **out)
 	c->startups_full = SSHD_DEFAULT_STARTUPS_FULL;
 	c->client_alive_count_max = SSHD_DEFAULT_ALIVE_COUNT_MAX;
 	c->print_motd = true;
+	c->allow_tcp_forwarding = SSHD_FWD_LOCAL | SSHD_FWD_REMOTE;
+	c->allow_agent_forwarding = true;
+	c->permit_tty = true;
+	c->max_sessions = SSHD_DEFAULT_MAX_SESSIONS;
 	c->print_last_log = true;
 	c->use_pam = true;
 	oidc_config_init(&c->oidc);
@@ -260,6 +264,43 @@ sshd_kw_alive_count(struct sshd_config *c, const struct conf_line *l, struct mes
 	return MESH_OK;
 }
 
+/* AllowTcpForwarding yes|all|no|local|remote, as sshd's. */
+static int
+sshd_kw_tcp_fwd(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
+{
+	static const struct {
+		const char *name;
+		unsigned bits;
+	} v[] = {
+	    {"yes", SSHD_FWD_LOCAL | SSHD_FWD_REMOTE},
+	    {"all", SSHD_FWD_LOCAL | SSHD_FWD_REMOTE},
+	    {"no", 0},
+	    {"local", SSHD_FWD_LOCAL},
+	    {"remote", SSHD_FWD_REMOTE},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strcasecmp(l->args[0], v[i].name) == 0) {
+			c->allow_tcp_forwarding = v[i].bits;
+			return MESH_OK;
+		}
+	return mesh_error_set(err, MESH_ERR_INVALID, l->line, 0,
+	    "AllowTcpForwarding: \"%s\" is not yes, all, no, local or remote", l->args[0]);
+}
+
+static int
+sshd_kw_max_sessions(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
+{
+	uint64_t v;
+	int r;
+
+	if ((r = conf_arg_uint(l, 0, 0, SSHD_MAX_SESSIONS_MAX, &v, err)) != 0)
+		return r;
+	c->max_sessions = (unsigned)v;
+	return MESH_OK;
+}
+
 #ifdef MESH_TEST_BUILD
 static int
 sshd_kw_test_identity(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
@@ -293,6 +334,10 @@ static const struct sshd_kw sshd_keywords[] = {
     {"PrintMotd", 1, NULL, KW_OFF(print_motd), KW_BOOL},
     {"PrintLastLog", 1, NULL, KW_OFF(print_last_log), KW_BOOL},
     {"UsePAM", 1, NULL, KW_OFF(use_pam), KW_BOOL},
+    {"AllowTcpForwarding", 1, sshd_kw_tcp_fwd, 0, KW_FN},
+    {"AllowAgentForwarding", 1, NULL, KW_OFF(allow_agent_forwarding), KW_BOOL},
+    {"PermitTTY", 1, NULL, KW_OFF(permit_tty), KW_BOOL},
+    {"MaxSessions", 1, sshd_kw_max_sessions, 0, KW_FN},
 #ifdef MESH_TEST_BUILD
     {"TestUnboundListen", 1, NULL, KW_OFF(test_unbound), KW_BOOL},
     {"TestIdentity", 2, sshd_kw_test_identity, 0, KW_FN},

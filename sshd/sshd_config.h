@@ -26,6 +26,11 @@
 #define SSHD_DEFAULT_SFTP_SERVER     "/usr/lib/openssh/sftp-server"
 #define SSHD_MAX_LISTEN		     16
 #define SSHD_MAX_HOSTKEYS	     8
+#define SSHD_DEFAULT_MAX_SESSIONS    10 /* as sshd */
+#define SSHD_MAX_SESSIONS_MAX	     1024
+/* AllowTcpForwarding: which directions */
+#define SSHD_FWD_LOCAL	0x1 /* direct-tcpip: ssh -L, -D */
+#define SSHD_FWD_REMOTE 0x2 /* tcpip-forward: ssh -R */
 
 /* One ListenAddress: host (numeric) and port (0 = the Port keyword's). */
 struct sshd_listen {
@@ -56,6 +61,10 @@ struct sshd_config {
 	bool print_motd;
 	bool print_last_log;
 	bool use_pam;
+	unsigned allow_tcp_forwarding; /* SSHD_FWD_* bits */
+	bool allow_agent_forwarding;
+	bool permit_tty;
+	unsigned max_sessions;	    /* open session channels per connection; 0: none */
 	struct provision_conf prov; /* Provision* keywords (lib/provision.h) */
 	struct oidc_config oidc;    /* OIDC* keywords (lib/oidc.h): the SSO check */
 	struct sshd_rec_conf rec;   /* AuditSink, Recording* keywords (record_conf.h) */

@@ -507,6 +507,8 @@ e2e_write_sshd_config() {
 	cp "$t/id_ed25519.pub" "$t/authorized_keys/root"
 	cat >"$t/sshd_config" <<EOF
 # OpenSSH's sshd as the reference server of the end-to-end suite.
+# A test's own lines first: for sshd the first value of a keyword wins.
+${E2E_SSHD_EXTRA_CONF:-}
 ListenAddress $E2E_SRV_ADDR4
 ListenAddress $E2E_SRV_ADDR6
 Port $E2E_SSH_PORT

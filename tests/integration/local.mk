@@ -11,6 +11,7 @@ INTEGRATION_TESTS += \
 	tests/integration/sshd_agent.sh \
 	tests/integration/sshd_env.sh \
 	tests/integration/sshd_deny.sh \
+	tests/integration/sshd_options.sh \
 	tests/integration/sshd_multiplex.sh \
 	tests/integration/sshd_utmp.sh \
 	tests/integration/sshd_knownhosts.sh \

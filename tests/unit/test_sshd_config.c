@@ -25,6 +25,11 @@ test_defaults(void)
 	is_int(c->startups_begin, 10, "MaxStartups begin 10");
 	is_int(c->startups_full, 100, "MaxStartups full 100");
 	ok(c->nlisten == 0, "no ListenAddress: the interface's addresses");
+	is_int(c->allow_tcp_forwarding, SSHD_FWD_LOCAL | SSHD_FWD_REMOTE,
+	    "AllowTcpForwarding defaults to yes");
+	ok(c->allow_agent_forwarding && c->permit_tty,
+	    "agent forwarding and ttys allowed by default");
+	is_int(c->max_sessions, 10, "MaxSessions defaults to 10, as sshd");
 	sshd_config_free(c);
 }
 
@@ -52,7 +57,11 @@ test_keywords(void)
 			   "ProvisionUidRange 80000-80999\n"
 			   "ClientAliveInterval 15\n"
 			   "ClientAliveCountMax 4\n"
-			   "PrintMotd no\n";
+			   "PrintMotd no\n"
+			   "AllowTcpForwarding local\n"
+			   "AllowAgentForwarding no\n"
+			   "PermitTTY no\n"
+			   "MaxSessions 0\n";
 
 	is_int(sshd_test_parse(text, &c, &err), 0, "every keyword parses");
 	if (err.code)
@@ -76,6 +85,10 @@ test_keywords(void)
 	is_int(c->client_alive_interval_s, 15, "ClientAliveInterval");
 	is_int(c->client_alive_count_max, 4, "ClientAliveCountMax");
 	ok(!c->print_motd, "PrintMotd no");
+	is_int(c->allow_tcp_forwarding, SSHD_FWD_LOCAL, "AllowTcpForwarding local");
+	ok(!c->allow_agent_forwarding, "AllowAgentForwarding no");
+	ok(!c->permit_tty, "PermitTTY no");
+	is_int(c->max_sessions, 0, "MaxSessions 0");
 	ok(c->prov.enabled, "ProvisionUsers yes (lib/provision keyword)");
 	is_int(c->prov.uid_min, 80000, "ProvisionUidRange min");
 	sshd_config_free(c);
@@ -98,6 +111,10 @@ test_errors(void)
 	    {"LoginGraceTime soon\n", 1, "not a time"},
 	    {"Port\n", 1, "expected 1 argument"},
 	    {"Interface averyveryverylongname\n", 0, "not an interface name"},
+	    {"AllowTcpForwarding sometimes\n", 1, "yes, all, no, local or remote"},
+	    {"AllowAgentForwarding perhaps\n", 1, "AllowAgentForwarding"},
+	    {"MaxSessions 5000\n", 1, "MaxSessions"},
+	    {"MaxSessions -1\n", 1, "MaxSessions"},
 	};
 	sshd_test_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
