@@ -22,12 +22,13 @@
 #include "log.h"
 #include "spool.h"
 
-#define SPOOL_RECORD_MAGIC	  0x3152534du /* "MSR1" little-endian */
+#define SPOOL_RECORD_MAGIC	  0x3252534du /* "MSR2" little-endian: SipHash-2-4 checksum */
+#define SPOOL_RECORD_MAGIC_V1	  0x3152534du /* "MSR1": BLAKE2b checksum, still read */
 #define SPOOL_HEAD_MAGIC	  0x4448534du /* "MSHD" */
 #define SPOOL_HEAD_VERSION	  1u
 #define SPOOL_HEAD_BYTES	  4096u
 #define SPOOL_SEG_NAME_MAX	  32
-#define SPOOL_CHECKSUM_FULL_BYTES 16 /* BLAKE2b output; the first 8 bytes are stored */
+#define SPOOL_CHECKSUM_FULL_BYTES 16 /* MSR1's BLAKE2b output; the first 8 bytes are stored */
 
 /* Shared by every process using the spool; only touched under the lock. */
 struct spool_head {
@@ -104,18 +105,34 @@ get_u64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * The record checksum: it finds torn and corrupted records, nothing more
+ * (only root can write the spool).  SipHash-2-4 under a fixed, public key
+ * is 2.5 times as fast as the BLAKE2b that MSR1 records carry (1.9 against
+ * 0.77 GB/s here) and this is on every recorded byte's path.  buf holds the
+ * header and the payload contiguously.
+ */
+static const uint8_t spool_checksum_key[crypto_shorthash_KEYBYTES] = "meshssh spool v2";
+
 static void
-spool_checksum(const uint8_t *hdr, const uint8_t *data, size_t len, uint8_t out[8])
+spool_checksum(const uint8_t *buf, size_t len, uint8_t out[SPOOL_RECORD_CHECKSUM_BYTES])
 {
-	crypto_generichash_state st;
+	(void)crypto_shorthash(out, buf, SPOOL_RECORD_HEADER_BYTES + len, spool_checksum_key);
+}
+
+static void
+spool_checksum_v1(const uint8_t *buf, size_t len, uint8_t out[SPOOL_RECORD_CHECKSUM_BYTES])
+{
 	uint8_t full[SPOOL_CHECKSUM_FULL_BYTES];
 
-	crypto_generichash_init(&st, NULL, 0, sizeof(full));
-	crypto_generichash_update(&st, hdr, SPOOL_RECORD_HEADER_BYTES);
-	if (len)
-		crypto_generichash_update(&st, data, len);
-	crypto_generichash_final(&st, full, sizeof(full));
+	(void)crypto_generichash(full, sizeof(full), buf, SPOOL_RECORD_HEADER_BYTES + len, NULL, 0);
 	memcpy(out, full, SPOOL_RECORD_CHECKSUM_BYTES);
+}
+
+static bool
+spool_magic_ok(uint32_t m)
+{
+	return m == SPOOL_RECORD_MAGIC || m == SPOOL_RECORD_MAGIC_V1;
 }
 
 long
@@ -138,7 +155,7 @@ spool_record_encode(const struct spool_record *rec, uint8_t *out, size_t cap)
 	memcpy(out + 40, rec->stream, SPOOL_STREAM_ID_BYTES);
 	if (rec->len)
 		memcpy(out + SPOOL_RECORD_HEADER_BYTES, rec->data, rec->len);
-	spool_checksum(out, rec->data, rec->len, out + SPOOL_RECORD_HEADER_BYTES + rec->len);
+	spool_checksum(out, rec->len, out + SPOOL_RECORD_HEADER_BYTES + rec->len);
 	return (long)total;
 }
 
@@ -150,7 +167,7 @@ spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec, si
 
 	if (len < SPOOL_RECORD_HEADER_BYTES)
 		return MESH_ERR_AGAIN;
-	if (get_u32(buf) != SPOOL_RECORD_MAGIC || buf[5] || buf[6] || buf[7] || get_u32(buf + 12))
+	if (!spool_magic_ok(get_u32(buf)) || buf[5] || buf[6] || buf[7] || get_u32(buf + 12))
 		return MESH_ERR_PARSE;
 	if (buf[4] != SPOOL_KIND_AUDIT && buf[4] != SPOOL_KIND_CAST)
 		return MESH_ERR_PARSE;
@@ -159,7 +176,10 @@ spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec, si
 		return MESH_ERR_PARSE;
 	if (len < SPOOL_RECORD_OVERHEAD_BYTES + (size_t)dlen)
 		return MESH_ERR_AGAIN;
-	spool_checksum(buf, buf + SPOOL_RECORD_HEADER_BYTES, dlen, sum);
+	if (get_u32(buf) == SPOOL_RECORD_MAGIC)
+		spool_checksum(buf, dlen, sum);
+	else
+		spool_checksum_v1(buf, dlen, sum);
 	if (sodium_memcmp(sum, buf + SPOOL_RECORD_HEADER_BYTES + dlen, sizeof(sum)) != 0)
 		return MESH_ERR_PARSE;
 	rec->kind = buf[4];
@@ -252,7 +272,7 @@ seg_first_seq(struct spool *s, uint64_t idx, uint64_t *seq)
 		return MESH_ERR_NOTFOUND;
 	r = pread_full(fd, hdr, sizeof(hdr), 0);
 	close(fd);
-	if (r != 0 || get_u32(hdr) != SPOOL_RECORD_MAGIC)
+	if (r != 0 || !spool_magic_ok(get_u32(hdr)))
 		return MESH_ERR_NOTFOUND;
 	*seq = get_u64(hdr + 16);
 	return MESH_OK;

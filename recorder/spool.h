@@ -10,7 +10,8 @@
  *
  * A record is a 56-byte header (magic, kind, length, spool sequence, kind
  * sub-sequence, wall-clock ns, 16-byte stream id), the payload, and an 8-byte
- * BLAKE2b checksum over header and payload.  The valid part of the current
+ * SipHash-2-4 checksum over header and payload ("MSR2"; "MSR1" records with
+ * a BLAKE2b checksum are still read).  The valid part of the current
  * segment is [0, head.tail): a writer that dies mid-write leaves bytes past
  * the tail that the next writer overwrites; spool_open(SPOOL_RECOVER) after a
  * power loss rescans the last segment and drops a torn tail.

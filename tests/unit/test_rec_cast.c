@@ -183,14 +183,15 @@ test_normalize(void)
 }
 
 /*
- * The escaper's eight-bytes-at-a-time fast path against its byte-at-a-time
- * path (inputs shorter than eight bytes): every ASCII byte value, at every
- * offset of a 24-byte run of plain text.
+ * The escaper's sixteen- (SSE2) and eight-bytes-at-a-time fast paths against
+ * its byte-at-a-time path (inputs shorter than eight bytes): every ASCII byte
+ * value, at every offset of a 40-byte run of plain text (two blocks of
+ * sixteen and a tail).
  */
 static void
 test_escape_fast_path(void)
 {
-	enum { RUN = 24 };
+	enum { RUN = 40 };
 	int bad = 0;
 
 	for (int c = 0; c < 0x80; c++) {
@@ -218,6 +219,25 @@ test_escape_fast_path(void)
 	}
 	is_int(
 	    bad, 0, "fast escaping = byte-by-byte escaping for every ASCII byte at every offset");
+	/* a two-byte UTF-8 character at every offset: kept whole, never split by a block */
+	bad = 0;
+	for (int pos = 0; pos < RUN - 1; pos++) {
+		uint8_t buf[RUN];
+		char want[RUN + 3];
+		struct cast_buf out = {0};
+
+		memset(buf, 'x', sizeof(buf));
+		buf[pos] = 0xc3;
+		buf[pos + 1] = 0xa9; /* U+00E9 */
+		want[0] = '"';
+		memcpy(want + 1, buf, sizeof(buf));
+		want[RUN + 1] = '"';
+		if (cast_json_string(&out, buf, sizeof(buf)) != 0 || out.len != RUN + 2 ||
+		    memcmp(out.p, want, RUN + 2) != 0)
+			bad++;
+		cast_buf_free(&out);
+	}
+	is_int(bad, 0, "a UTF-8 character at every offset of the block paths is kept as is");
 }
 
 int

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "recorder/spool.h"
 #include "tap.h"
 
@@ -75,6 +77,29 @@ test_framing(void)
 	is_int(spool_record_decode(buf, (size_t)n, &out, &used), MESH_ERR_PARSE,
 	    "decode: a flipped payload bit fails the checksum");
 	is_int(spool_record_encode(&in, buf, 10), MESH_ERR_RANGE, "encode: short buffer refused");
+	buf[SPOOL_RECORD_HEADER_BYTES + 2] ^= 1;
+	n = spool_record_encode(&in, buf, sizeof(buf));
+	ok(memcmp(buf, "MSR2", 4) == 0, "encode: an MSR2 record");
+	buf[n - 1] ^= 0x80;
+	is_int(spool_record_decode(buf, (size_t)n, &out, &used), MESH_ERR_PARSE,
+	    "decode: a flipped checksum bit is caught");
+	buf[n - 1] ^= 0x80;
+	{
+		/* a record an earlier meshsshd wrote: MSR1 and BLAKE2b, still read */
+		uint8_t full[16];
+		size_t body = SPOOL_RECORD_HEADER_BYTES + in.len;
+
+		memcpy(buf, "MSR1", 4);
+		crypto_generichash(full, sizeof(full), buf, body, NULL, 0);
+		memcpy(buf + body, full, SPOOL_RECORD_CHECKSUM_BYTES);
+		is_int(spool_record_decode(buf, (size_t)n, &out, &used), 0,
+		    "decode: an MSR1 (BLAKE2b) record from an older spool");
+		ok(out.len == in.len && memcmp(out.data, in.data, in.len) == 0,
+		    "decode: the MSR1 record's payload");
+		memcpy(buf + body, "\0\0\0\0\0\0\0\0", SPOOL_RECORD_CHECKSUM_BYTES);
+		is_int(spool_record_decode(buf, (size_t)n, &out, &used), MESH_ERR_PARSE,
+		    "decode: an MSR1 record with a wrong checksum is refused");
+	}
 }
 
 static void
