@@ -111,11 +111,14 @@ start_server() { # start_server NAME PORT EXTRA-CONF
 	e2e_wait_for e2e_listening "$E2E_NS_S" "$port" || die "meshsshd ($name) did not start: $(tail -n 3 "$T/$name.log")"
 }
 cpu_ns() { cat "$CG_ROOT/meshssh-bench-$E2E_ID-$1/cpuacct.usage" 2>/dev/null || echo 0; }
-start_server rec "$REC_PORT" ""
+# (RecordSessions yes: the bench's policy names no recorder, so "policy",
+# the default, would record nothing)
+start_server rec "$REC_PORT" "RecordSessions yes"
 start_server plain "$PLAIN_PORT" "RecordSessions no
 RecordingSpool $T/spool-plain
 RecordingShipper none"
-start_server spool "$SPOOL_PORT" "RecordingSpool $T/spool-only
+start_server spool "$SPOOL_PORT" "RecordSessions yes
+RecordingSpool $T/spool-only
 RecordingSpoolMaxSize $((8 * 1024 * 1024 * 1024))
 RecordingShipper none"
 
@@ -196,6 +199,9 @@ if [ "$CGS" != "" ]; then
 	echo "| recorded, with the shipper's CPU | $cr | $(awk -v a="$cr" -v b="$cp" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$cr" -v b="$cp" -v m="$BENCH_MIB" 'BEGIN { printf "%.1f ms", (a - b) / m * 1000 }') |"
 fi
 echo "recording on disk after $BENCH_RUNS sessions: spool $spool_bytes bytes (not yet shipped), file sink ${sink_bytes:-0} bytes"
+# A bench whose sessions were not recorded measures nothing: say so loudly.
+[ $(((${sink_bytes:-0} + spool_bytes) / 1048576)) -ge $((BENCH_RUNS * BENCH_MIB)) ] ||
+	echo "bench_recorder_sshd: WARNING: less on disk than the sessions' output: they were not (all) recorded" >&2
 echo "  = $(awk -v a="$sink_bytes" -v b="$spool_bytes" -v n="$BENCH_RUNS" -v m="$BENCH_MIB" 'BEGIN { printf "%.2f", (a + b) / (n * m * 1048576) }') bytes per byte of output"
 echo "# seconds per run: unrecorded $(tr '\n' ' ' <"$T/t-plain")| spool only $(tr '\n' ' ' <"$T/t-spool")| shipper $(tr '\n' ' ' <"$T/t-rec")"
 echo "# server CPU s per run: unrecorded $(tr '\n' ' ' <"$T/c-plain")| spool only $(tr '\n' ' ' <"$T/c-spool")| shipper $(tr '\n' ' ' <"$T/c-rec")"
