@@ -77,6 +77,14 @@ mesh_log_level_parse(const char *name)
 	return -1;
 }
 
+const char *
+mesh_log_level_name(enum mesh_log_level level)
+{
+	if ((size_t)level >= sizeof(mesh_log_names) / sizeof(mesh_log_names[0]))
+		return "INFO";
+	return mesh_log_names[level];
+}
+
 void
 mesh_log_set_tag(const char *tag)
 {

@@ -32,6 +32,8 @@ void mesh_log_set_level(enum mesh_log_level level);
 enum mesh_log_level mesh_log_get_level(void);
 /* Parse "ERROR", "INFO", "DEBUG3"... (case-insensitive); -1 if unknown. */
 int mesh_log_level_parse(const char *name);
+/* The name mesh_log_level_parse reads back ("INFO", "DEBUG2", ...). */
+const char *mesh_log_level_name(enum mesh_log_level level);
 /* Prefix every following line with "[tag] " (e.g. a connection id); NULL clears. */
 void mesh_log_set_tag(const char *tag);
 

@@ -79,7 +79,7 @@ sshd_on_signal(int sig)
 static void
 sshd_usage(void)
 {
-	fprintf(stderr, "usage: meshsshd [-Ddet] [-f config_file]\n");
+	fprintf(stderr, "usage: meshsshd [-DdetT] [-f config_file]\n");
 }
 
 static int
@@ -459,12 +459,12 @@ main(int argc, char **argv)
 	struct sshd_daemon d;
 	struct mesh_log_opts lo;
 	struct mesh_error err;
-	bool test_only = false;
+	bool test_only = false, dump = false;
 	int opt, rc = 1;
 
 	memset(&d, 0, sizeof(d));
 	d.config_path = SSHD_DEFAULT_CONFIG;
-	while ((opt = getopt(argc, argv, "f:Ddet")) != -1) {
+	while ((opt = getopt(argc, argv, "f:DdetT")) != -1) {
 		switch (opt) {
 		case 'f':
 			d.config_path = optarg;
@@ -482,6 +482,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			test_only = true;
+			break;
+		case 'T':
+			test_only = dump = true;
 			break;
 		default:
 			sshd_usage();
@@ -502,6 +505,8 @@ main(int argc, char **argv)
 		return 1;
 	if (test_only) {
 		rc = sshd_sso_test(d.cfg) == 0 ? 0 : 1;
+		if (rc == 0 && dump)
+			sshd_config_dump(d.cfg, stdout);
 		goto out;
 	}
 	lo.level = (enum mesh_log_level)(d.debug ? MESH_LOG_DEBUG + d.debug - 1 : d.cfg->log_level);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "conf.h"
 #include "log.h"
+#include "recorder.h"
 #include "sshd_config.h"
 
 #define SSHD_CONF_DIR	  SYSCONFDIR "/meshssh"
@@ -444,4 +446,114 @@ sshd_config_load(const char *path, struct sshd_config **out, struct mesh_error *
 	}
 	*out = c;
 	return MESH_OK;
+}
+
+/* ---- meshsshd -T ---------------------------------------------------------- */
+
+/* A value as the tokenizer reads it back: double-quoted when it has a blank or '#'. */
+static void
+sshd_dump_str(FILE *f, const char *kw, const char *v)
+{
+	if (v == NULL)
+		return;
+	if (*v == '\0' || strpbrk(v, " \t#=") != NULL)
+		(void)fprintf(f, "%s \"%s\"\n", kw, v);
+	else
+		(void)fprintf(f, "%s %s\n", kw, v);
+}
+
+static void
+sshd_dump_bool(FILE *f, const char *kw, bool v)
+{
+	(void)fprintf(f, "%s %s\n", kw, v ? "yes" : "no");
+}
+
+void
+sshd_config_dump(const struct sshd_config *c, FILE *f)
+{
+	static const char *const fwd[] = {"no", "local", "remote", "yes"};
+	static const char *const rec[] = {
+	    [SSHD_REC_POLICY] = "policy", [SSHD_REC_ALL] = "yes", [SSHD_REC_NONE] = "no"};
+	size_t i;
+
+	(void)fprintf(f, "port %u\n", (unsigned)c->port);
+	for (i = 0; i < c->nlisten; i++) {
+		const char *h = c->listen[i].host;
+
+		if (c->listen[i].port == 0)
+			(void)fprintf(f, "listenaddress %s\n", h);
+		else if (strchr(h, ':') != NULL)
+			(void)fprintf(f, "listenaddress [%s]:%u\n", h, (unsigned)c->listen[i].port);
+		else
+			(void)fprintf(f, "listenaddress %s:%u\n", h, (unsigned)c->listen[i].port);
+	}
+	sshd_dump_str(f, "interface", c->interface);
+	for (i = 0; i < c->nhost_keys; i++)
+		sshd_dump_str(f, "hostkey", c->host_keys[i]);
+	sshd_dump_str(f, "netmapfile", c->netmap_file);
+	sshd_dump_str(f, "netmapsignaturefile", c->netmap_sig_file);
+	sshd_dump_str(f, "trustedkeysfile", c->trusted_keys_file);
+	sshd_dump_str(f, "policyfile", c->policy_file);
+	sshd_dump_str(f, "nodename", c->node_name);
+	sshd_dump_str(f, "pidfile", c->pid_file);
+	sshd_dump_str(f, "banner", c->banner);
+	sshd_dump_str(f, "sftpserver", c->sftp_server);
+	(void)fprintf(f, "loglevel %s\n", mesh_log_level_name((enum mesh_log_level)c->log_level));
+	(void)fprintf(f, "logingracetime %" PRIu64 "\n", c->login_grace_s);
+	(void)fprintf(
+	    f, "maxstartups %u:%u:%u\n", c->startups_begin, c->startups_rate, c->startups_full);
+	(void)fprintf(f, "clientaliveinterval %" PRIu64 "\n", c->client_alive_interval_s);
+	(void)fprintf(f, "clientalivecountmax %u\n", c->client_alive_count_max);
+	sshd_dump_bool(f, "printmotd", c->print_motd);
+	sshd_dump_bool(f, "printlastlog", c->print_last_log);
+	sshd_dump_bool(f, "usepam", c->use_pam);
+	(void)fprintf(f, "allowtcpforwarding %s\n", fwd[c->allow_tcp_forwarding & 3]);
+	sshd_dump_bool(f, "allowagentforwarding", c->allow_agent_forwarding);
+	sshd_dump_bool(f, "permittty", c->permit_tty);
+	(void)fprintf(f, "maxsessions %u\n", c->max_sessions);
+	/* lib/provision's keywords */
+	sshd_dump_bool(f, "provisionusers", c->prov.enabled);
+	(void)fprintf(
+	    f, "provisionuidrange %u-%u\n", (unsigned)c->prov.uid_min, (unsigned)c->prov.uid_max);
+	sshd_dump_str(f, "provisionhomebase", c->prov.home_base);
+	sshd_dump_str(f, "provisionshell", c->prov.shell);
+	for (i = 0; i < c->prov.nmap; i++)
+		(void)fprintf(f, "provisiongroupmap %s %s\n", c->prov.map[i].idp_group,
+		    c->prov.map[i].host_group);
+	sshd_dump_str(f, "provisionsystemduserdb",
+	    c->prov.systemd_userdb_dir[0] ? c->prov.systemd_userdb_dir : "no");
+	/* lib/oidc's: only when the SSO check is configured */
+	if (c->oidc.issuer != NULL) {
+		sshd_dump_str(f, "oidcissuer", c->oidc.issuer);
+		sshd_dump_str(f, "oidcclientid", c->oidc.client_id);
+		sshd_dump_str(f, "oidcclientsecretfile", c->oidc.client_secret_file);
+		sshd_dump_str(f, "oidcclaim", oidc_claim_name(c->oidc.claim));
+		sshd_dump_str(f, "oidccabundle", c->oidc.ca_bundle);
+		(void)fprintf(f, "oidctimeout %u\n", c->oidc.timeout_s);
+		sshd_dump_str(f, "oidccheckcachefile", c->oidc.check_cache_file);
+	}
+	/* recording and audit (record_conf.h): sink lines as written */
+	for (i = 0; i < c->rec.naudit_sinks; i++)
+		(void)fprintf(f, "auditsink %s\n", c->rec.audit_sinks[i]);
+	for (i = 0; i < c->rec.nrec_sinks; i++)
+		(void)fprintf(f, "recordingsink %s\n", c->rec.rec_sinks[i]);
+	sshd_dump_str(
+	    f, "recordingspool", c->rec.spool_dir ? c->rec.spool_dir : REC_DEFAULT_SPOOL_DIR);
+	(void)fprintf(f, "recordingspoolmaxsize %" PRIu64 "\n", c->rec.spool_max);
+	sshd_dump_bool(f, "recordinput", c->rec.record_input);
+	(void)fprintf(f, "recordsessions %s\n", rec[c->rec.record_sessions]);
+	if (c->rec.no_shipper)
+		(void)fprintf(f, "recordingshipper none\n");
+	else if (c->rec.shipper)
+		sshd_dump_str(f, "recordingshipper", c->rec.shipper);
+#ifdef MESH_TEST_BUILD
+	/* a test build's knobs are settings too */
+	if (c->test_unbound)
+		sshd_dump_bool(f, "testunboundlisten", true);
+	if (c->test_id_login)
+		(void)fprintf(f, "testidentity %s %s\n", c->test_id_login, c->test_id_node);
+	if (c->test_accept_all)
+		sshd_dump_bool(f, "testacceptall", true);
+	sshd_dump_str(f, "testpamservice", c->test_pam_service);
+#endif
 }

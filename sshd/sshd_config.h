@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "oidc.h"
@@ -83,6 +84,14 @@ void sshd_config_free(struct sshd_config *c);
 
 /* Parse buf into c (which holds defaults); on error c is partly filled: free it. */
 int sshd_config_parse(struct sshd_config *c, const char *buf, size_t len, struct mesh_error *err);
+
+/*
+ * The effective configuration, one "keyword value" line per setting with
+ * every default filled in (meshsshd -T, as sshd -T): lower-case keywords,
+ * values quoted where they need it, so that the output parses back to the
+ * same configuration.
+ */
+void sshd_config_dump(const struct sshd_config *c, FILE *f);
 
 /* Read path (root-owned, not group/world-writable) and parse it into a new config. */
 int sshd_config_load(const char *path, struct sshd_config **out, struct mesh_error *err);

@@ -81,6 +81,13 @@ LoginGraceTime 2" || cannot "meshsshd did not start: $(cat "$T/main.log")"
 P=$PORT_main
 S="ssh $SO -p $P $U@127.0.0.1"
 check "-t accepts the running config" '"$D" -t -f "$T/main.conf"'
+"$D" -T -f "$T/main.conf" >"$T/dump.conf" 2>"$T/dump.err"
+check "-T prints the effective config with defaults filled in" \
+	'grep -qx "listenaddress 127.0.0.1:$P" "$T/dump.conf" && grep -qx "maxsessions 10" "$T/dump.conf" &&
+	grep -qx "recordingshipper none" "$T/dump.conf"'
+chmod 600 "$T/dump.conf"
+check "-T's output is itself a config that -T prints the same" \
+	'"$D" -T -f "$T/dump.conf" 2>/dev/null | cmp -s - "$T/dump.conf"'
 check "host keys generated: ed25519" '[ -s "$T/ssh_host_ed25519_key.pub" ] && [ "$(stat -c %a "$T/ssh_host_ed25519_key")" = 600 ]'
 check "host keys generated: ecdsa" 'grep -q "^ecdsa-sha2-nistp256 " "$T/ssh_host_ecdsa_key.pub"'
 

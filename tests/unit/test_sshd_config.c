@@ -119,11 +119,72 @@ test_errors(void)
 	sshd_test_bad_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* meshsshd -T: the dump parses back to a config that dumps the same. */
+static void
+test_dump_round_trip(void)
+{
+	static const char text[] = "Port 2222\n"
+				   "ListenAddress 100.64.0.1\n"
+				   "ListenAddress [fd7a:115c:a1e0::1]:2200\n"
+				   "ListenAddress 100.64.0.1:23\n"
+				   "HostKey \"/k/with space\"\n"
+				   "NodeName web-1\n"
+				   "LogLevel DEBUG2\n"
+				   "LoginGraceTime 1m30s\n"
+				   "MaxStartups 5:50:20\n"
+				   "AllowTcpForwarding remote\n"
+				   "PermitTTY no\n"
+				   "MaxSessions 3\n"
+				   "ProvisionUsers yes\n"
+				   "ProvisionGroupMap group:admins sudo\n"
+				   "OIDCIssuer https://idp.example.com\n"
+				   "OIDCClientID meshssh\n"
+				   "OIDCClaim sub\n"
+				   "AuditSink file:/var/log/meshssh\n"
+				   "RecordingSink loki:http://127.0.0.1:3100 tenant=x\n"
+				   "RecordSessions yes\n"
+				   "RecordingShipper none\n";
+	struct sshd_config *c = NULL, *d = NULL;
+	struct mesh_error err;
+	char *one = NULL, *two = NULL;
+	size_t n1 = 0, n2 = 0;
+	FILE *f;
+
+	is_int(sshd_test_parse(text, &c, &err), 0, "dump: the source config parses");
+	f = open_memstream(&one, &n1);
+	sshd_config_dump(c, f);
+	fclose(f);
+	if (!ok(sshd_test_parse(one, &d, &err) == 0, "dump: the output parses back"))
+		printf("#   %u: %s\n", err.line, err.text);
+	f = open_memstream(&two, &n2);
+	if (d)
+		sshd_config_dump(d, f);
+	fclose(f);
+	ok(n1 > 0 && n1 == n2 && memcmp(one, two, n1) == 0, "dump: parse(dump(c)) dumps the same");
+	ok(strstr(one, "hostkey \"/k/with space\"\n") != NULL, "dump: a blank in a path is quoted");
+	ok(strstr(one, "listenaddress [fd7a:115c:a1e0::1]:2200\n") != NULL,
+	    "dump: a v6 address with a port in brackets");
+	ok(strstr(one, "maxstartups 5:50:20\nclientaliveinterval 0\n") != NULL,
+	    "dump: MaxStartups, then a default (ClientAliveInterval 0)");
+	ok(strstr(one, "allowtcpforwarding remote\n") != NULL && strstr(one, "maxsessions 3\n"),
+	    "dump: the forwarding and session limits");
+	ok(strstr(one, "logingracetime 90\n") != NULL, "dump: times in seconds");
+	ok(strstr(one, "recordingsink loki:http://127.0.0.1:3100 tenant=x\n") != NULL,
+	    "dump: a sink line as written");
+	ok(strstr(one, "oidcclaim sub\n") != NULL && strstr(one, "recordingshipper none\n"),
+	    "dump: OIDC and shipper settings");
+	free(one);
+	free(two);
+	sshd_config_free(c);
+	sshd_config_free(d);
+}
+
 int
 main(void)
 {
 	test_defaults();
 	test_keywords();
 	test_errors();
+	test_dump_round_trip();
 	return tap_done();
 }
