@@ -112,7 +112,9 @@ e2e_pty_step send 'exit 7\r'
 e2e_pty_step eof '' "the session ends"
 e2e_pty_run pty 24 80 -o LogLevel=ERROR -tt web-1
 e2e_is "$E2E_PTY_EXIT" 7 "the pty session ends with exit status 7"
-PTY_ID=$(rec_list | grep '(login shell)' | awk '{ print $1 }' | head -n 1)
+# (the shipper may not have delivered it yet: wait for it to be listed)
+E2E_READY_TIMEOUT_S=60 e2e_wait_for has_rec '(login shell)'
+PTY_ID=$(rec_id '(login shell)')
 E2E_READY_TIMEOUT_S=60 e2e_wait_for rec_complete "$PTY_ID"
 e2e_ok $? "the pty session's recording is in Loki and complete"
 C=$E2E_TMP/$PTY_ID.cast
