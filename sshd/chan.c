@@ -655,19 +655,10 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 		sshd_chan_refuse_unrecorded(ch);
 		return 0;
 	}
-	if (cfg->use_pam) {
-		const char *service = SSHD_PAM_SERVICE;
-
-#ifdef MESH_TEST_BUILD
-		if (cfg->test_pam_service)
-			service = cfg->test_pam_service;
-#endif
-		if (sshd_pam_login(
-			&c->pam, service, c->user, c->client_addr, ch->pty ? ch->tty : NULL) != 0) {
-			sshd_chan_refuse(ch, c->pam.why);
-			r = 0;
-			goto out;
-		}
+	if (cfg->use_pam && sshd_pam_session(&c->pam, ch->pty ? ch->tty : NULL) != 0) {
+		sshd_chan_refuse(ch, c->pam.why);
+		r = 0;
+		goto out;
 	}
 	if (!ch->pty &&
 	    (sshd_pipe_nb(in, 1) != 0 || sshd_pipe_nb(out, 0) != 0 || sshd_pipe_nb(err, 0) != 0))

@@ -282,6 +282,22 @@ sshd_conn_auth_none(ssh_session session, const char *user, void *userdata)
 		sshd_decision_clear(&d);
 		return SSH_AUTH_DENIED;
 	}
+	if (c->cfg->use_pam) {
+		const char *service = SSHD_PAM_SERVICE;
+
+#ifdef MESH_TEST_BUILD
+		if (c->cfg->test_pam_service)
+			service = c->cfg->test_pam_service;
+#endif
+		if (sshd_pam_account(&c->pam, service, c->user, c->client_addr) != 0) {
+			/* what the modules said first (pam_nologin: the file), then why */
+			if (c->pam.msglen)
+				sshd_conn_send_banner(c, c->pam.msgs, 0);
+			sshd_conn_refuse(c, user, c->pam.why, d.rule);
+			sshd_decision_clear(&d);
+			return SSH_AUTH_DENIED;
+		}
+	}
 	sshd_decision_clear(&c->decision);
 	c->decision = d;
 	c->authenticated = true;

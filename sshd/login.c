@@ -267,32 +267,42 @@ sshd_login_drop_reserved(char **env)
 		env[j] = NULL;
 }
 
+/* A failed step: remember and log it, and say it for the user. */
+static int
+sshd_pam_fail(struct sshd_pam *p, const char *step, int r)
+{
+	p->result = r == PAM_SUCCESS ? PAM_SYSTEM_ERR : r;
+	log_error("PAM: %s: %s for %s from %s", step,
+	    p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed", p->user, p->rhost);
+	(void)snprintf(p->why, sizeof(p->why), "access denied by PAM (%s): %s", step,
+	    p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed");
+	return -1;
+}
+
 int
-sshd_pam_login(
-    struct sshd_pam *p, const char *service, const char *user, const char *rhost, const char *tty)
+sshd_pam_account(struct sshd_pam *p, const char *service, const char *user, const char *rhost)
 {
 	struct pam_conv conv = {sshd_pam_conv, p};
-	const char *step = "pam_start";
 	int r;
 
 	if (p->tried)
 		return p->result == PAM_SUCCESS ? 0 : -1;
 	p->tried = true;
+	(void)snprintf(p->user, sizeof(p->user), "%s", user);
+	(void)snprintf(p->rhost, sizeof(p->rhost), "%s", rhost);
 	r = pam_start(service, user, &conv, &p->pamh);
 	if (r != PAM_SUCCESS) {
 		p->pamh = NULL;
-		goto fail;
+		return sshd_pam_fail(p, "start", r);
 	}
-	step = "pam_set_item";
 	if ((r = pam_set_item(p->pamh, PAM_RHOST, rhost)) != PAM_SUCCESS ||
-	    (r = pam_set_item(p->pamh, PAM_TTY, tty ? tty : "ssh")) != PAM_SUCCESS)
-		goto fail;
+	    (r = pam_set_item(p->pamh, PAM_TTY, "ssh")) != PAM_SUCCESS)
+		return sshd_pam_fail(p, "start", r);
 	/* the policy's decision, for pam_mesh's account step (one-time ticket) */
 	if (meshauth_issue(meshauth_dir(), user, rhost, (int64_t)time(NULL), p->ticket,
 		sizeof(p->ticket)) != 0 ||
 	    pam_putenv(p->pamh, p->ticket) != PAM_SUCCESS)
 		p->ticket[0] = '\0';
-	step = "account";
 	r = pam_acct_mgmt(p->pamh, 0);
 	if (p->ticket[0]) {
 		/* consumed by pam_mesh when it ran; never left behind */
@@ -300,28 +310,30 @@ sshd_pam_login(
 		explicit_bzero(p->ticket, sizeof(p->ticket));
 	}
 	if (r != PAM_SUCCESS)
-		goto fail;
-	step = "setcred";
-	if ((r = pam_setcred(p->pamh, PAM_ESTABLISH_CRED)) != PAM_SUCCESS)
-		goto fail;
-	step = "session";
-	if ((r = pam_open_session(p->pamh, 0)) != PAM_SUCCESS)
-		goto fail;
-	p->open = true;
+		return sshd_pam_fail(p, "account", r);
 	p->result = PAM_SUCCESS;
+	return 0;
+}
+
+int
+sshd_pam_session(struct sshd_pam *p, const char *tty)
+{
+	int r;
+
+	if (p->pamh == NULL || p->result != PAM_SUCCESS)
+		return -1;
+	if (p->open)
+		return 0;
+	if (tty && (r = pam_set_item(p->pamh, PAM_TTY, tty)) != PAM_SUCCESS)
+		return sshd_pam_fail(p, "session", r);
+	if ((r = pam_setcred(p->pamh, PAM_ESTABLISH_CRED)) != PAM_SUCCESS)
+		return sshd_pam_fail(p, "setcred", r);
+	if ((r = pam_open_session(p->pamh, 0)) != PAM_SUCCESS)
+		return sshd_pam_fail(p, "session", r);
+	p->open = true;
 	p->env = pam_getenvlist(p->pamh);
 	sshd_login_drop_reserved(p->env);
 	return 0;
-fail:
-	p->result = r;
-	log_error("PAM: %s: %s for %s from %s", step,
-	    p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed", user, rhost);
-	/* what the modules said (pam_nologin: the file), then why */
-	(void)snprintf(p->why, sizeof(p->why), "%.*smeshsshd: access denied by PAM: %s",
-	    (int)p->msglen, p->msgs, p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed");
-	if (r == PAM_SUCCESS)
-		p->result = PAM_SYSTEM_ERR;
-	return -1;
 }
 
 void

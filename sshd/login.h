@@ -2,14 +2,14 @@
  * The login: the connection's PAM transaction and the start of the user's
  * processes.
  *
- * As OpenSSH's sshd does, the connection process runs the PAM account and
- * session stacks once, when the connection's first session starts, and
- * keeps the PAM handle until the connection ends (then the session is
- * closed).  Every shell, command or subsystem is a child of the connection
- * process: sshd_login_spawn forks it, and the child, still root, writes the
- * login records (utmp, wtmp, lastlog) for a terminal, shows PAM's messages,
- * the last login and the MOTD to an interactive session, then does
- * initgroups/setgid/setuid, chdir home and execs the login shell (argv[0]
+ * As OpenSSH's sshd does, the connection process runs the PAM account
+ * stack once, when the policy has accepted the login, and the session stack
+ * once, when the connection's first session starts, and keeps the PAM
+ * handle until the connection ends (then the session is closed).  Every shell, command or subsystem
+ * is a child of the connection process: sshd_login_spawn forks it, and the child, still root,
+ * writes the login records (utmp, wtmp, lastlog) for a terminal, shows PAM's messages, the last
+ * login and the MOTD to an interactive session, then does initgroups/setgid/setuid, chdir home and
+ * execs the login shell (argv[0]
  * "-sh") or "shell -c command".  The connection learns of its end by a pidfd
  * and waitpid.  The connection process is non-dumpable, so the user can
  * neither signal nor ptrace it.
@@ -34,7 +34,8 @@
 /* The connection's PAM transaction. */
 struct sshd_pam {
 	pam_handle_t *pamh;
-	bool tried;			    /* sshd_pam_login ran (it runs once per connection) */
+	bool tried;			    /* sshd_pam_account ran (it runs once per connection) */
+	char user[256], rhost[64];	    /* for the log lines */
 	bool open;			    /* the session is open: close it at the end */
 	int result;			    /* PAM_SUCCESS, or why the login was refused */
 	char **env;			    /* pam_getenvlist(), the hand-off ticket dropped */
@@ -46,12 +47,17 @@ struct sshd_pam {
 };
 
 /*
- * Account, credentials and session for user from rhost on tty ("ssh" when
- * NULL), once: later calls return the first call's result.  0, or -1 with
- * p->why set.
+ * The account stack for user from rhost, once per connection, when the
+ * policy has accepted the login (as sshd runs it at authentication, so a
+ * forwarding-only connection is checked too).  0, or -1 with p->why set and
+ * PAM's messages (pam_nologin: the file) in p->msgs.
  */
-int sshd_pam_login(
-    struct sshd_pam *p, const char *service, const char *user, const char *rhost, const char *tty);
+int sshd_pam_account(struct sshd_pam *p, const char *service, const char *user, const char *rhost);
+/*
+ * Credentials and the session, at the connection's first session (tty: its
+ * pty, or NULL); later calls return at once.  0, or -1 with p->why set.
+ */
+int sshd_pam_session(struct sshd_pam *p, const char *tty);
 /* Close the session and end the transaction (the connection is ending). */
 void sshd_pam_logout(struct sshd_pam *p);
 

@@ -63,21 +63,48 @@ e2e_capture e2e_ssh -o HostName="$E2E_UNDERLAY_SRV" -o HostKeyAlias=web-1 web-1 
 e2e_is "$E2E_RC" 255 "the underlay address ($E2E_UNDERLAY_SRV) is not served"
 e2e_like "$E2E_ERR" "Connection refused" "the underlay address refuses the connection"
 
-# /etc/nologin: a non-root login is refused with its text and status 254
-# (pam_nologin for meshsshd; OpenSSH without PAM checks it itself), for every
-# session of the connection; nothing runs.
+# /etc/nologin: a non-root login is refused with its text and nothing runs.
+# meshsshd runs PAM's account stack when the policy has accepted the login,
+# as sshd does with UsePAM yes (pam_nologin): the login is refused (ssh exits
+# 255), forwarding-only connections too.  OpenSSH's sshd here has UsePAM no
+# and checks the file itself when the session starts (status 254).
 e2e_in_server sh -c "echo 'down for maintenance $E2E_ID' >/etc/nologin"
 e2e_capture e2e_ssh web-1 "touch /tmp/e2e-ran-$E2E_ID"
-e2e_is "$E2E_RC" 254 "/etc/nologin: the session ends with status 254"
+if e2e_is_mesh; then
+	e2e_is "$E2E_RC" 255 "/etc/nologin: the login is refused"
+else
+	e2e_is "$E2E_RC" 254 "/etc/nologin: the session ends with status 254"
+fi
 e2e_has "$E2E_ERR" "down for maintenance $E2E_ID" "/etc/nologin: the client reads its text"
 e2e_ok "$([ -e "/tmp/e2e-ran-$E2E_ID" ] && echo 1 || echo 0)" "/etc/nologin: nothing ran"
 if e2e_mesh_only "/etc/nologin: the reason is given and logged"; then
-	e2e_has "$E2E_ERR" "meshsshd: access denied by PAM" "/etc/nologin: the client is told PAM refused"
+	e2e_has "$E2E_ERR" "access denied by PAM (account)" "/etc/nologin: the client is told PAM refused"
 	e2e_wait_for grep -q "PAM: account: .* for $E2E_USER from $E2E_CLI_ADDR4" "$T/server.log"
-	e2e_like "$(e2e_server_log)" "PAM: account: .* for $E2E_USER from $E2E_CLI_ADDR4" \
-		"/etc/nologin: the server logs the PAM refusal"
+	e2e_like "$(e2e_server_log)" "Refused $E2E_USER from $E2E_CLI_ADDR4 port [0-9]+: access denied by PAM \\(account\\)" \
+		"/etc/nologin: the server logs the refusal as 'Refused USER ...'"
+	# (a one-line greeter on the server's loopback: ssh -W prints it when the forward works)
+	e2e_bg "$T/greeter" e2e_in_server "$E2E_PYTHON" -c '
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8089))
+s.listen(4)
+open("'"$T/greeter.ready"'", "w").close()
+while True:
+    c, _ = s.accept()
+    c.sendall(b"greeter-hello\n")
+    c.close()
+'
+	e2e_wait_file "$T/greeter.ready"
+	e2e_capture e2e_ssh -W 127.0.0.1:8089 web-1 </dev/null
+	e2e_ok "$(echo "$E2E_OUT" | grep -q greeter-hello && echo 1 || echo 0)" \
+		"/etc/nologin: a forwarding-only connection (ssh -W) is refused too"
 fi
 e2e_in_server rm -f /etc/nologin
+if e2e_mesh_only "without /etc/nologin the same ssh -W carries the forward"; then
+	e2e_capture e2e_ssh -W 127.0.0.1:8089 web-1 </dev/null
+	e2e_has "$E2E_OUT" "greeter-hello" "without /etc/nologin the same ssh -W carries the forward"
+fi
 rm -f "/tmp/e2e-ran-$E2E_ID"
 
 e2e_capture e2e_ssh web-1 'echo still-$((1+1))'
