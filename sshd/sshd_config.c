@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,12 @@
 #include "recorder.h"
 #include "sshd_config.h"
 
-#define SSHD_CONF_DIR	  SYSCONFDIR "/meshssh"
-#define SSHD_PORT_MAX	  65535
-#define SSHD_STARTUPS_MAX 100000
-#define SSHD_ALIVE_MAX	  1000
-#define SSHD_PERCENT_MAX  100
+#define SSHD_CONF_DIR	       SYSCONFDIR "/meshssh"
+#define SSHD_PORT_MAX	       65535
+#define SSHD_INCLUDE_DEPTH_MAX 8
+#define SSHD_STARTUPS_MAX      100000
+#define SSHD_ALIVE_MAX	       1000
+#define SSHD_PERCENT_MAX       100
 
 static const char *const sshd_default_host_keys[] = {
     SSHD_CONF_DIR "/ssh_host_ed25519_key",
@@ -348,6 +350,53 @@ static const struct sshd_kw sshd_keywords[] = {
 #endif
 };
 
+static int sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err);
+
+/*
+ * Include PATTERN...: each absolute glob(3) pattern's files, in sorted
+ * order, read in place (root-owned, not group/world-writable, as the main
+ * file); a pattern that matches nothing is no error.  An error in an
+ * included file names that file and its line.
+ */
+static int
+sshd_kw_include(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
+{
+	static unsigned depth;
+	char source[sizeof(err->source)];
+	size_t i, j;
+	int r = MESH_OK;
+
+	if (l->nargs == 0)
+		return mesh_error_set(err, MESH_ERR_PARSE, l->line, 0, "Include: no file named");
+	if (depth >= SSHD_INCLUDE_DEPTH_MAX)
+		return mesh_error_set(err, MESH_ERR_RANGE, l->line, 0,
+		    "Include: nested more than %d deep (does a file include itself?)",
+		    SSHD_INCLUDE_DEPTH_MAX);
+	(void)snprintf(source, sizeof(source), "%s", err->source);
+	for (i = 0; i < l->nargs && r == MESH_OK; i++) {
+		glob_t g;
+		int gr;
+
+		if (l->args[i][0] != '/')
+			return mesh_error_set(err, MESH_ERR_INVALID, l->line, 0,
+			    "Include: \"%s\" is not an absolute path", l->args[i]);
+		gr = glob(l->args[i], GLOB_ERR, NULL, &g);
+		if (gr == GLOB_NOMATCH)
+			continue;
+		if (gr != 0)
+			return mesh_error_set(err, MESH_ERR_IO, l->line, 0,
+			    "Include: cannot expand \"%s\"", l->args[i]);
+		depth++;
+		for (j = 0; j < g.gl_pathc && r == MESH_OK; j++)
+			r = conf_load(g.gl_pathv[j], sshd_config_line, c, err);
+		depth--;
+		globfree(&g);
+	}
+	if (r == MESH_OK)
+		(void)snprintf(err->source, sizeof(err->source), "%s", source);
+	return r;
+}
+
 static int
 sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 {
@@ -357,6 +406,8 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 	size_t i;
 	int r;
 
+	if (strcasecmp(l->keyword, "Include") == 0)
+		return sshd_kw_include(c, l, err);
 	for (i = 0; i < sizeof(sshd_keywords) / sizeof(sshd_keywords[0]); i++)
 		if (strcasecmp(l->keyword, sshd_keywords[i].name) == 0)
 			kw = &sshd_keywords[i];

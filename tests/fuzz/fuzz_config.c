@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "conf.h"
 #include "meshd_config.h"
@@ -56,6 +57,10 @@ fuzz_sshd(const char *buf, size_t len)
 	struct mesh_error err = {0};
 	struct sshd_config *c = NULL;
 
+	/* Include reads files the pattern names: not the fuzzer's business */
+	for (size_t i = 0; i + 7 <= len; i++)
+		if (strncasecmp(buf + i, "include", 7) == 0)
+			return;
 	if (sshd_config_new(&c) != 0)
 		return;
 	if (sshd_config_parse(c, buf, len, &err) == 0) {

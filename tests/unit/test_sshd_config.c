@@ -4,7 +4,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sshd_config_fixture.h"
 
@@ -179,6 +183,73 @@ test_dump_round_trip(void)
 	sshd_config_free(d);
 }
 
+static void
+put(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	(void)chmod(path, mode);
+}
+
+/* Include: drop-ins in sorted order, the last value wins, errors name the included file. */
+static void
+test_include(void)
+{
+	char dir[] = "/tmp/test_sshd_include.XXXXXX", main_text[1200], path[512];
+	struct sshd_config *c = NULL;
+	struct mesh_error err;
+
+	if (!ok(mkdtemp(dir) != NULL, "include: a temp dir"))
+		return;
+	(void)snprintf(path, sizeof(path), "%s/conf.d", dir);
+	(void)mkdir(path, 0755);
+	(void)snprintf(path, sizeof(path), "%s/conf.d/10-a.conf", dir);
+	put(path, "MaxSessions 3\nPort 2201\n", 0644);
+	(void)snprintf(path, sizeof(path), "%s/conf.d/20-b.conf", dir);
+	put(path, "Port 2202\n", 0644);
+	(void)snprintf(main_text, sizeof(main_text),
+	    "Port 2200\nInclude %s/conf.d/*.conf %s/none-*.conf\nPermitTTY no\n", dir, dir);
+	is_int(sshd_test_parse(main_text, &c, &err), 0, "include: the drop-ins are read");
+	if (err.code)
+		printf("#   %s:%u: %s\n", err.source, err.line, err.text);
+	is_int(c->port, 2202, "include: in sorted order, the last value wins");
+	is_int(c->max_sessions, 3, "include: a drop-in's keyword applies");
+	ok(!c->permit_tty, "include: the main file goes on after the Include line");
+	sshd_config_free(c);
+
+	(void)snprintf(path, sizeof(path), "%s/conf.d/30-bad.conf", dir);
+	put(path, "# comment\nMaxSessions lots\n", 0644);
+	ok(sshd_test_parse(main_text, &c, &err) != 0, "include: an error in a drop-in fails");
+	ok(strstr(err.source, "30-bad.conf") != NULL && err.line == 2,
+	    "include: the error names the drop-in and its line");
+	sshd_config_free(c);
+	put(path, "MaxSessions 4\n", 0664);
+	ok(sshd_test_parse(main_text, &c, &err) != 0 && strstr(err.text, "writable") != NULL,
+	    "include: a group-writable drop-in is refused");
+	if (strstr(err.text, "writable") == NULL)
+		printf("#   %s\n", err.text);
+	sshd_config_free(c);
+	(void)unlink(path);
+
+	(void)snprintf(path, sizeof(path), "%s/loop.conf", dir);
+	(void)snprintf(main_text, sizeof(main_text), "Include %s\n", path);
+	put(path, main_text, 0644);
+	ok(sshd_test_parse(main_text, &c, &err) != 0 && strstr(err.text, "nested") != NULL,
+	    "include: a file that includes itself is refused");
+	sshd_config_free(c);
+	ok(sshd_test_parse("Include conf.d/*.conf\n", &c, &err) != 0 &&
+		strstr(err.text, "absolute") != NULL,
+	    "include: a relative pattern is refused");
+	sshd_config_free(c);
+	(void)snprintf(main_text, sizeof(main_text), "rm -rf '%s'", dir);
+	if (system(main_text) != 0)
+		printf("#   cleanup of %s failed\n", dir);
+}
+
 int
 main(void)
 {
@@ -186,5 +257,6 @@ main(void)
 	test_keywords();
 	test_errors();
 	test_dump_round_trip();
+	test_include();
 	return tap_done();
 }
