@@ -170,18 +170,6 @@ bad:
 }
 
 static int
-sshd_kw_port(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
-{
-	uint64_t v;
-	int r;
-
-	if ((r = conf_arg_uint(l, 0, 1, SSHD_PORT_MAX, &v, err)) != 0)
-		return r;
-	c->port = (uint16_t)v;
-	return MESH_OK;
-}
-
-static int
 sshd_kw_hostkey(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
 {
 	if (c->nhost_keys >= SSHD_MAX_HOSTKEYS)
@@ -250,23 +238,12 @@ struct sshd_kw {
 	const char *name;
 	size_t nargs;
 	int (*fn)(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err);
-	size_t off; /* for plain string/path/bool keywords handled generically */
-	enum { KW_FN, KW_PATH, KW_STR, KW_BOOL, KW_SECONDS } kind;
+	size_t off; /* for plain string/path/bool/number keywords handled generically */
+	enum { KW_FN, KW_PATH, KW_STR, KW_BOOL, KW_SECONDS, KW_UINT } kind;
+	unsigned min, max; /* KW_UINT: the bounds; the field is an unsigned */
 };
 
 #define KW_OFF(f) offsetof(struct sshd_config, f)
-
-static int
-sshd_kw_alive_count(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
-{
-	uint64_t v;
-	int r;
-
-	if ((r = conf_arg_uint(l, 0, 1, SSHD_ALIVE_MAX, &v, err)) != 0)
-		return r;
-	c->client_alive_count_max = (unsigned)v;
-	return MESH_OK;
-}
 
 /* AllowTcpForwarding yes|all|no|local|remote, as sshd's. */
 static int
@@ -293,18 +270,6 @@ sshd_kw_tcp_fwd(struct sshd_config *c, const struct conf_line *l, struct mesh_er
 	    "AllowTcpForwarding: \"%s\" is not yes, all, no, local or remote", l->args[0]);
 }
 
-static int
-sshd_kw_max_sessions(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
-{
-	uint64_t v;
-	int r;
-
-	if ((r = conf_arg_uint(l, 0, 0, SSHD_MAX_SESSIONS_MAX, &v, err)) != 0)
-		return r;
-	c->max_sessions = (unsigned)v;
-	return MESH_OK;
-}
-
 #ifdef MESH_TEST_BUILD
 static int
 sshd_kw_test_identity(struct sshd_config *c, const struct conf_line *l, struct mesh_error *err)
@@ -318,35 +283,35 @@ sshd_kw_test_identity(struct sshd_config *c, const struct conf_line *l, struct m
 #endif
 
 static const struct sshd_kw sshd_keywords[] = {
-    {"ListenAddress", 1, sshd_kw_listen, 0, KW_FN},
-    {"Port", 1, sshd_kw_port, 0, KW_FN},
-    {"Interface", 1, NULL, KW_OFF(interface), KW_STR},
-    {"HostKey", 1, sshd_kw_hostkey, 0, KW_FN},
-    {"NetmapFile", 1, NULL, KW_OFF(netmap_file), KW_PATH},
-    {"NetmapSignatureFile", 1, NULL, KW_OFF(netmap_sig_file), KW_PATH},
-    {"TrustedKeysFile", 1, NULL, KW_OFF(trusted_keys_file), KW_PATH},
-    {"PolicyFile", 1, NULL, KW_OFF(policy_file), KW_PATH},
-    {"NodeName", 1, NULL, KW_OFF(node_name), KW_STR},
-    {"PidFile", 1, NULL, KW_OFF(pid_file), KW_PATH},
-    {"Banner", 1, NULL, KW_OFF(banner), KW_PATH},
-    {"SftpServer", 1, NULL, KW_OFF(sftp_server), KW_PATH},
-    {"LogLevel", 1, sshd_kw_loglevel, 0, KW_FN},
-    {"LoginGraceTime", 1, NULL, KW_OFF(login_grace_s), KW_SECONDS},
-    {"MaxStartups", 1, sshd_kw_startups, 0, KW_FN},
-    {"ClientAliveInterval", 1, NULL, KW_OFF(client_alive_interval_s), KW_SECONDS},
-    {"ClientAliveCountMax", 1, sshd_kw_alive_count, 0, KW_FN},
-    {"PrintMotd", 1, NULL, KW_OFF(print_motd), KW_BOOL},
-    {"PrintLastLog", 1, NULL, KW_OFF(print_last_log), KW_BOOL},
-    {"UsePAM", 1, NULL, KW_OFF(use_pam), KW_BOOL},
-    {"AllowTcpForwarding", 1, sshd_kw_tcp_fwd, 0, KW_FN},
-    {"AllowAgentForwarding", 1, NULL, KW_OFF(allow_agent_forwarding), KW_BOOL},
-    {"PermitTTY", 1, NULL, KW_OFF(permit_tty), KW_BOOL},
-    {"MaxSessions", 1, sshd_kw_max_sessions, 0, KW_FN},
+    {"ListenAddress", 1, sshd_kw_listen, 0, KW_FN, 0, 0},
+    {"Port", 1, NULL, KW_OFF(port), KW_UINT, 1, SSHD_PORT_MAX},
+    {"Interface", 1, NULL, KW_OFF(interface), KW_STR, 0, 0},
+    {"HostKey", 1, sshd_kw_hostkey, 0, KW_FN, 0, 0},
+    {"NetmapFile", 1, NULL, KW_OFF(netmap_file), KW_PATH, 0, 0},
+    {"NetmapSignatureFile", 1, NULL, KW_OFF(netmap_sig_file), KW_PATH, 0, 0},
+    {"TrustedKeysFile", 1, NULL, KW_OFF(trusted_keys_file), KW_PATH, 0, 0},
+    {"PolicyFile", 1, NULL, KW_OFF(policy_file), KW_PATH, 0, 0},
+    {"NodeName", 1, NULL, KW_OFF(node_name), KW_STR, 0, 0},
+    {"PidFile", 1, NULL, KW_OFF(pid_file), KW_PATH, 0, 0},
+    {"Banner", 1, NULL, KW_OFF(banner), KW_PATH, 0, 0},
+    {"SftpServer", 1, NULL, KW_OFF(sftp_server), KW_PATH, 0, 0},
+    {"LogLevel", 1, sshd_kw_loglevel, 0, KW_FN, 0, 0},
+    {"LoginGraceTime", 1, NULL, KW_OFF(login_grace_s), KW_SECONDS, 0, 0},
+    {"MaxStartups", 1, sshd_kw_startups, 0, KW_FN, 0, 0},
+    {"ClientAliveInterval", 1, NULL, KW_OFF(client_alive_interval_s), KW_SECONDS, 0, 0},
+    {"ClientAliveCountMax", 1, NULL, KW_OFF(client_alive_count_max), KW_UINT, 1, SSHD_ALIVE_MAX},
+    {"PrintMotd", 1, NULL, KW_OFF(print_motd), KW_BOOL, 0, 0},
+    {"PrintLastLog", 1, NULL, KW_OFF(print_last_log), KW_BOOL, 0, 0},
+    {"UsePAM", 1, NULL, KW_OFF(use_pam), KW_BOOL, 0, 0},
+    {"AllowTcpForwarding", 1, sshd_kw_tcp_fwd, 0, KW_FN, 0, 0},
+    {"AllowAgentForwarding", 1, NULL, KW_OFF(allow_agent_forwarding), KW_BOOL, 0, 0},
+    {"PermitTTY", 1, NULL, KW_OFF(permit_tty), KW_BOOL, 0, 0},
+    {"MaxSessions", 1, NULL, KW_OFF(max_sessions), KW_UINT, 0, SSHD_MAX_SESSIONS_MAX},
 #ifdef MESH_TEST_BUILD
-    {"TestUnboundListen", 1, NULL, KW_OFF(test_unbound), KW_BOOL},
-    {"TestIdentity", 2, sshd_kw_test_identity, 0, KW_FN},
-    {"TestAcceptAll", 1, NULL, KW_OFF(test_accept_all), KW_BOOL},
-    {"TestPamService", 1, NULL, KW_OFF(test_pam_service), KW_STR},
+    {"TestUnboundListen", 1, NULL, KW_OFF(test_unbound), KW_BOOL, 0, 0},
+    {"TestIdentity", 2, sshd_kw_test_identity, 0, KW_FN, 0, 0},
+    {"TestAcceptAll", 1, NULL, KW_OFF(test_accept_all), KW_BOOL, 0, 0},
+    {"TestPamService", 1, NULL, KW_OFF(test_pam_service), KW_STR, 0, 0},
 #endif
 };
 
@@ -439,6 +404,14 @@ sshd_config_line(const struct conf_line *l, void *ctx, struct mesh_error *err)
 		return conf_arg_bool(l, 0, (bool *)(void *)(base + kw->off), err);
 	case KW_SECONDS:
 		return conf_arg_seconds(l, 0, (uint64_t *)(void *)(base + kw->off), err);
+	case KW_UINT: {
+		uint64_t v;
+
+		if ((r = conf_arg_uint(l, 0, kw->min, kw->max, &v, err)) != 0)
+			return r;
+		*(unsigned *)(void *)(base + kw->off) = (unsigned)v;
+		return MESH_OK;
+	}
 	}
 	return MESH_ERR_INVALID;
 }

@@ -36,13 +36,13 @@
 /* One ListenAddress: host (numeric) and port (0 = the Port keyword's). */
 struct sshd_listen {
 	char *host;
-	uint16_t port;
+	unsigned port; /* 1..65535 */
 };
 
 struct sshd_config {
 	struct sshd_listen listen[SSHD_MAX_LISTEN];
 	size_t nlisten; /* 0: every address on the interface */
-	uint16_t port;
+	unsigned port;	/* 1..65535 */
 	char *interface;
 	char *host_keys[SSHD_MAX_HOSTKEYS];
 	size_t nhost_keys; /* 0 before defaults are applied */
