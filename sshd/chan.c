@@ -74,6 +74,7 @@ sshd_chan_rec_end(struct sshd_chan *ch)
 	if (ch->rec_ended)
 		return;
 	ch->rec_ended = true;
+	ch->end_msg = rec_broken_message();
 	ch->out_eof = ch->err_eof = true;
 	ch->inlen = ch->pending_in = 0;
 	ch->in_shut = true;
@@ -623,6 +624,7 @@ static void
 sshd_chan_refuse_unrecorded(struct sshd_chan *ch)
 {
 	ch->rec_refused = true;
+	ch->end_msg = rec_refusal_message();
 	sshd_chan_refuse_start(ch, SSHD_EXIT_NO_RECORDING);
 }
 
@@ -630,7 +632,7 @@ sshd_chan_refuse_unrecorded(struct sshd_chan *ch)
 static void
 sshd_chan_refuse(struct sshd_chan *ch, const char *why)
 {
-	ch->refuse_msg = why;
+	ch->end_msg = why;
 	sshd_chan_refuse_start(ch, SSHD_EXIT_SETUP_FAILED);
 }
 
@@ -656,7 +658,7 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 		return 0;
 	}
 	if (cfg->use_pam && sshd_pam_session(&c->pam, ch->pty ? ch->tty : NULL) != 0) {
-		sshd_chan_refuse(ch, c->pam.why);
+		sshd_chan_refuse(ch, c->pam.say);
 		r = 0;
 		goto out;
 	}
@@ -705,13 +707,11 @@ sshd_chan_start_session(struct sshd_chan *ch, const char *command, const char *w
 		goto out;
 	}
 	/* its end wakes the event loop through a pidfd (a zombie's works too) */
-	if ((pidfd = pidfd_open(pid, 0)) < 0 || fcntl(pidfd, F_SETFD, FD_CLOEXEC) != 0) {
+	if ((pidfd = pidfd_open(pid, 0)) < 0) { /* always close-on-exec */
 		log_error("pidfd_open %ld: %s", (long)pid, strerror(errno));
 		(void)kill(pid, SIGKILL);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		if (pidfd >= 0)
-			(void)close(pidfd);
 		goto out;
 	}
 	log_verbose("Starting session: %s%s%s for %s from %s port %u", what, ch->pty ? " on " : "",
@@ -956,13 +956,10 @@ sshd_chan_update(struct sshd_chan *ch)
 	if (ch->exited && ch->status_fd >= 0)
 		sshd_chan_close_fd(ch, &ch->status_fd);
 
-	if ((ch->rec_refused || ch->rec_ended || ch->refuse_msg) && !ch->rec_msg_sent &&
-	    !ch->client_closed) {
-		const char *msg = ch->refuse_msg ? ch->refuse_msg
-		    : ch->rec_refused		 ? rec_refusal_message()
-						 : rec_broken_message();
+	if (ch->end_msg && !ch->end_msg_sent && !ch->client_closed) {
+		const char *msg = ch->end_msg;
 
-		ch->rec_msg_sent = true;
+		ch->end_msg_sent = true;
 		(void)ssh_channel_write_stderr(ch->ch, msg, (uint32_t)strlen(msg));
 		(void)ssh_channel_write_stderr(ch->ch, ch->pty ? "\r\n" : "\n", ch->pty ? 2 : 1);
 	}

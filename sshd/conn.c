@@ -1,11 +1,11 @@
 /*
  * The per-connection process: key exchange, auth "none" decided by the mesh
  * identity and the policy, then the channel loop.  It is root, non-dumpable
- * and never runs user code (its children drop root first, login.h).  Before
- * authentication it
- * lives at most LoginGraceTime; TCP_QUICKACK is re-armed before every poll
- * because the OpenSSH client's back-to-back small handshake packets would
- * otherwise wait on delayed ACKs (40 ms each, several per login).
+ * and never runs user code (its children drop root first, login.h).
+ * Before authentication it lives at most LoginGraceTime; TCP_QUICKACK is
+ * re-armed before every poll because the OpenSSH client's back-to-back
+ * small handshake packets would otherwise wait on delayed ACKs (40 ms each,
+ * several per login).
  */
 #include "config.h"
 

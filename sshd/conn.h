@@ -98,15 +98,15 @@ struct sshd_chan {
 	pid_t child;   /* the session leader while it runs */
 	int status_fd; /* its pidfd */
 	bool exited;
-	const char *refuse_msg; /* the session did not start: why (PAM) */
 	int wstatus;
 	/* recording and audit (chan.c): the session's id names its recording */
 	struct rec_session *rec;
 	char session_id[33];
 	bool sftp, audited_start, audited_end;
-	bool rec_refused;     /* enforceRecorder and no recording: refused at start */
-	bool rec_ended;	      /* enforceRecorder and the recording broke: ended */
-	bool rec_msg_sent;    /* the user was told on stderr */
+	bool rec_refused;    /* enforceRecorder and no recording: refused at start */
+	bool rec_ended;	     /* enforceRecorder and the recording broke: ended */
+	const char *end_msg; /* told on stderr when a session is refused or ended (PAM, recorder) */
+	bool end_msg_sent;
 	char *fwd_audit_host; /* direct-tcpip target, for forward.close */
 	unsigned fwd_audit_port;
 };

@@ -276,6 +276,7 @@ sshd_pam_fail(struct sshd_pam *p, const char *step, int r)
 	    p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed", p->user, p->rhost);
 	(void)snprintf(p->why, sizeof(p->why), "access denied by PAM (%s): %s", step,
 	    p->pamh ? pam_strerror(p->pamh, r) : "pam_start failed");
+	(void)snprintf(p->say, sizeof(p->say), "meshsshd: %s", p->why);
 	return -1;
 }
 

@@ -34,13 +34,14 @@
 /* The connection's PAM transaction. */
 struct sshd_pam {
 	pam_handle_t *pamh;
-	bool tried;			    /* sshd_pam_account ran (it runs once per connection) */
-	char user[256], rhost[64];	    /* for the log lines */
-	bool open;			    /* the session is open: close it at the end */
-	int result;			    /* PAM_SUCCESS, or why the login was refused */
-	char **env;			    /* pam_getenvlist(), the hand-off ticket dropped */
-	char why[SSHD_LOGIN_MSG_MAX + 128]; /* the refusal for the user, PAM's messages first */
-	char msgs[SSHD_LOGIN_MSG_MAX];	    /* PAM's informational messages (pam_motd) */
+	bool tried;			   /* sshd_pam_account ran (it runs once per connection) */
+	char user[256], rhost[64];	   /* for the log lines */
+	bool open;			   /* the session is open: close it at the end */
+	int result;			   /* PAM_SUCCESS, or why the login was refused */
+	char **env;			   /* pam_getenvlist(), the hand-off ticket dropped */
+	char why[SSHD_LOGIN_MSG_MAX];	   /* the refusal: "access denied by PAM (step): ..." */
+	char say[SSHD_LOGIN_MSG_MAX + 16]; /* the same for a session's stderr: "meshsshd: " why */
+	char msgs[SSHD_LOGIN_MSG_MAX];	   /* PAM's informational messages (pam_motd) */
 	size_t msglen;
 	bool msgs_shown;	       /* to the first interactive session only */
 	char ticket[MESHAUTH_ENV_MAX]; /* "MESH_AUTH_INFO_0=..." handed to pam_mesh */
